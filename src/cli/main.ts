@@ -1,0 +1,1 @@
+console.log('hops: CLI coming next')

@@ -1,0 +1,118 @@
+/**
+ * @module
+ * PostgreSQL through `pg`. Statements are sent as named prepared statements, so each connection
+ * parses and plans a statement once. BIGINT columns come back as JavaScript numbers (ids stay far
+ * below 2^53). Write transactions run at READ COMMITTED with explicit row locks (`FOR SHARE` /
+ * `FOR UPDATE`) taken in one total order; read-only units run without BEGIN.
+ */
+import pg from 'pg'
+import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
+
+// BIGINT (int8) and NUMERIC results as numbers: the one place 64-bit ids become JS values.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+/** Turns `?` placeholders into `$1, $2, …`, once per SQL text. */
+class StatementNames {
+  readonly #names = new Map<string, { name: string; text: string }>()
+  get(sql: string): { name: string; text: string } {
+    let entry = this.#names.get(sql)
+    if (entry === undefined) {
+      let i = 0
+      entry = { name: `s${this.#names.size}`, text: sql.replace(/\?/g, () => `$${++i}`) }
+      this.#names.set(sql, entry)
+    }
+    return entry
+  }
+}
+
+class PgTxn implements SqlTxn {
+  constructor(
+    readonly client: pg.PoolClient | pg.Pool,
+    readonly names: StatementNames,
+  ) {}
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const { name, text } = this.names.get(sql)
+    const res = await this.client.query({ name, text, values: params as unknown[] })
+    return res.rows as T[]
+  }
+  async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0]
+  }
+  async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
+    const { name, text } = this.names.get(sql)
+    const res = await this.client.query({ name, text, values: params as unknown[] })
+    return { changes: res.rowCount ?? 0 }
+  }
+}
+
+class PgPool implements SqlPool {
+  readonly #pool: pg.Pool
+  readonly #names = new StatementNames()
+
+  constructor(url: string, poolSize: number) {
+    this.#pool = new pg.Pool({ connectionString: url, max: poolSize })
+    // An idle client's error (server restart) must not crash the process; the next query reconnects.
+    this.#pool.on('error', () => undefined)
+  }
+
+  async transaction<T>(fn: (txn: SqlTxn) => Promise<T>, options: TxnOptions): Promise<T> {
+    const client = await this.#pool.connect()
+    let broken = false
+    try {
+      if (options.readOnly) return await fn(new PgTxn(client, this.#names))
+      await client.query('BEGIN')
+      try {
+        const result = await fn(new PgTxn(client, this.#names))
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true
+        })
+        throw err
+      }
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.#pool.query(sql)
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end()
+  }
+}
+
+function pgCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined
+}
+
+export const postgresProfile: SqlDialectProfile = {
+  name: 'postgres',
+  singleWriter: false,
+  types: {
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    text: 'TEXT',
+    name: 'TEXT COLLATE "C"',
+    blob: 'BYTEA',
+    serialPk: 'BIGSERIAL PRIMARY KEY',
+  },
+  forShare: ' FOR SHARE',
+  forUpdate: ' FOR UPDATE',
+  open(url, { poolSize }) {
+    return Promise.resolve(new PgPool(url, poolSize))
+  },
+  isRetryable(err) {
+    // 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available
+    const code = pgCode(err)
+    return code === '40001' || code === '40P01' || code === '55P03'
+  },
+  isUniqueViolation(err) {
+    return pgCode(err) === '23505'
+  },
+}

@@ -1,0 +1,4 @@
+import { describeMetaEngine } from '../../meta-engine.case.js'
+import { sqliteFactory } from '../../../../test/support/engine-factory.js'
+
+describeMetaEngine('sqlite', sqliteFactory)

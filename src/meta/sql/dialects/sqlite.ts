@@ -1,0 +1,126 @@
+/**
+ * @module
+ * SQLite through better-sqlite3 (WAL): the embedded default. better-sqlite3 is synchronous and
+ * one connection allows one transaction at a time, so transactions on a connection are queued;
+ * SQLite itself serialises writers across processes (`BEGIN IMMEDIATE` + busy timeout).
+ */
+import Database from 'better-sqlite3'
+import type { Statement } from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
+import { AsyncQueue } from '../async-queue.js'
+
+/** Parses `sqlite:PATH` (also `sqlite://PATH`, `sqlite::memory:`). */
+export function sqliteFileOf(url: string): string {
+  const rest = url.replace(/^sqlite:(\/\/)?/, '')
+  if (rest === '') throw new TypeError(`sqlite URL needs a file path: ${url}`)
+  return rest
+}
+
+class SqliteTxn implements SqlTxn {
+  constructor(readonly statement: (sql: string) => Statement) {}
+  all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return Promise.resolve(this.statement(sql).all(...params) as T[])
+  }
+  get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    return Promise.resolve(this.statement(sql).get(...params) as T | undefined)
+  }
+  run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
+    return Promise.resolve({ changes: this.statement(sql).run(...params).changes })
+  }
+}
+
+class SqlitePool implements SqlPool {
+  readonly #db: Database.Database
+  readonly #statements = new Map<string, Statement>()
+  readonly #queue = new AsyncQueue()
+  readonly #txn: SqliteTxn
+  readonly #begin: Statement
+  readonly #commit: Statement
+  readonly #rollback: Statement
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.#db = new Database(file)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = NORMAL') // WAL + NORMAL: durable across process crashes
+    this.#db.pragma('busy_timeout = 5000')
+    this.#db.pragma('foreign_keys = ON')
+    this.#db.defaultSafeIntegers(false)
+    this.#txn = new SqliteTxn((sql) => this.#statement(sql))
+    this.#begin = this.#db.prepare('BEGIN IMMEDIATE')
+    this.#commit = this.#db.prepare('COMMIT')
+    this.#rollback = this.#db.prepare('ROLLBACK')
+  }
+
+  #statement(sql: string): Statement {
+    let stmt = this.#statements.get(sql)
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql)
+      this.#statements.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  transaction<T>(fn: (txn: SqlTxn) => Promise<T>, options: TxnOptions): Promise<T> {
+    return this.#queue.run(async () => {
+      if (options.readOnly) return fn(this.#txn)
+      this.#begin.run()
+      try {
+        const result = await fn(this.#txn)
+        this.#commit.run()
+        return result
+      } catch (err) {
+        if (this.#db.inTransaction) this.#rollback.run()
+        throw err
+      }
+    })
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.#queue.run(() => {
+      this.#db.exec(sql)
+      return Promise.resolve()
+    })
+  }
+
+  close(): Promise<void> {
+    return this.#queue.run(() => {
+      this.#db.close()
+      return Promise.resolve()
+    })
+  }
+}
+
+function sqliteCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined
+}
+
+export const sqliteProfile: SqlDialectProfile = {
+  name: 'sqlite',
+  singleWriter: true,
+  types: {
+    bigint: 'INTEGER',
+    int: 'INTEGER',
+    text: 'TEXT',
+    name: 'TEXT',
+    blob: 'BLOB',
+    serialPk: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  },
+  forShare: '',
+  forUpdate: '',
+  open(url) {
+    return Promise.resolve(new SqlitePool(sqliteFileOf(url)))
+  },
+  isRetryable(err) {
+    const code = sqliteCode(err)
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
+  },
+  isUniqueViolation(err) {
+    const code = sqliteCode(err)
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  },
+}

@@ -1,0 +1,60 @@
+/**
+ * @module
+ * Ids from the `counters` table, reserved in ranges inside real transactions (`UPDATE … RETURNING`
+ * is atomic, so two NameNodes can never get the same range). A range is fetched before the
+ * operation's own transaction starts (`ensure`), never inside it.
+ */
+import type { SqlPool } from './sql-dialect.js'
+import { TxnRestart } from './txn-restart.js'
+
+export class IdAllocator {
+  readonly #pool: SqlPool
+  readonly #counter: string
+  readonly #rangeSize: number
+  #next = 0
+  #end = 0
+  #refill: Promise<void> | undefined
+
+  /** @param rangeSize ids reserved per database round trip; default 10 000 */
+  constructor(pool: SqlPool, counter: string, rangeSize = 10_000) {
+    this.#pool = pool
+    this.#counter = counter
+    this.#rangeSize = rangeSize
+  }
+
+  /** Ids left in the current range. */
+  get available(): number {
+    return this.#end - this.#next
+  }
+
+  /** Makes sure at least `n` ids can be taken without I/O. Call outside any transaction. */
+  async ensure(n: number): Promise<void> {
+    while (this.available < n) {
+      this.#refill ??= this.#reserve(Math.max(this.#rangeSize, n)).finally(() => {
+        this.#refill = undefined
+      })
+      await this.#refill
+    }
+  }
+
+  /** Takes one id; throws {@link TxnRestart} when the range ran dry (the retry calls `ensure`). */
+  take(): number {
+    if (this.#next >= this.#end) throw new TxnRestart(`${this.#counter} range exhausted`)
+    return this.#next++
+  }
+
+  async #reserve(count: number): Promise<void> {
+    const row = await this.#pool.transaction(
+      (txn) =>
+        txn.get<{ next_value: number }>(
+          'UPDATE counters SET next_value = next_value + ? WHERE name = ? RETURNING next_value',
+          [count, this.#counter],
+        ),
+      { readOnly: false },
+    )
+    if (row === undefined) throw new Error(`counter ${this.#counter} missing: run migrate()`)
+    // Unused ids of the previous range are dropped: ids are plentiful, ranges must not overlap.
+    this.#end = row.next_value
+    this.#next = row.next_value - count
+  }
+}

@@ -1,0 +1,712 @@
+/**
+ * @module
+ * The single SQL implementation of {@link MetaEngine}. Each method validates its input, then
+ * hands the work to `ops/<op>.ts` inside {@link SqlMetaEngine.withTxn}, the one place that opens
+ * transactions and retries them (bounded, jittered backoff) on deadlock, serialization failure,
+ * SQLITE_BUSY, a stale path or a subtree lock. Driver errors never leave this module.
+ */
+import { hostname } from 'node:os'
+import { FsError, isFsError } from '../../common/fs-error.js'
+import { parseHdfsPath } from '../../common/hdfs-path.js'
+import type { HdfsPath } from '../../common/hdfs-path.js'
+import {
+  DEFAULT_DIR_PERMISSION,
+  DEFAULT_FILE_PERMISSION,
+  DEFAULT_UMASK,
+} from '../../common/permission.js'
+import type { AclEntry, UserInfo } from '../../common/permission.js'
+import type {
+  AbandonBlockRequest,
+  AclStatus,
+  AddBlockRequest,
+  AppendResult,
+  BlockRecord,
+  CallerContext,
+  CompleteRequest,
+  ConcatRequest,
+  ContentSummary,
+  CreateRequest,
+  DeleteRequest,
+  DirPage,
+  InodeRecord,
+  LeaseInfo,
+  ListStatusRequest,
+  MetaEngine,
+  MetaEngineStats,
+  MkdirsRequest,
+  QuotaUsage,
+  Rename2Request,
+  RenameRequest,
+  SetQuotaRequest,
+  TruncateRequest,
+  UpdateBlockRequest,
+  XAttr,
+  XAttrSetFlag,
+} from '../meta-engine.js'
+import { IdAllocator } from './id-allocator.js'
+import { InodeHintCache } from './inode-hint-cache.js'
+import { ROOT_ID, TYPE_DIRECTORY } from './inode-row.js'
+import type { Op, OpEnv, EngineSettings, TxnRunner } from './op.js'
+import { DEFAULT_SETTINGS } from './op.js'
+import { applyQuotaUpdates } from './quota.js'
+import { lookupRetry, recordRetry } from './retry-cache.js'
+import { migrate } from './schema.js'
+import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
+import { TxnRestart } from './txn-restart.js'
+import { create, MAX_REPLICATION } from './ops/create.js'
+import { createSymlink } from './ops/create-symlink.js'
+import { deleteOp } from './ops/delete.js'
+import { getFileInfo } from './ops/get-file-info.js'
+import { DEFAULT_LIST_LIMIT, listStatus } from './ops/list-status.js'
+import { mkdirs } from './ops/mkdirs.js'
+import { getContentSummary, getQuotaUsage, setQuota } from './ops/quota-ops.js'
+import { rename } from './ops/rename.js'
+import {
+  setOwner,
+  setPermission,
+  setReplication,
+  setTimes,
+  validateReplication,
+} from './ops/set-attributes.js'
+import { subtreeDelete } from './ops/subtree-delete.js'
+import * as xattrs from './ops/xattrs.js'
+import * as acls from './ops/acls.js'
+import * as blocks from './ops/blocks.js'
+import * as leaseOps from './ops/lease-ops.js'
+import { append } from './ops/append.js'
+import { truncate } from './ops/truncate.js'
+import { concat } from './ops/concat.js'
+import type { SubtreeProgress } from './ops/subtree-delete.js'
+
+/** Options of {@link SqlMetaEngine.open}; all optional. */
+export interface SqlMetaEngineOptions {
+  /** Connections (PostgreSQL/MySQL); default 16. SQLite always uses one. */
+  readonly poolSize?: number
+  /** Local overrides of the cluster-wide settings stored in the `settings` table. */
+  readonly settings?: Partial<EngineSettings>
+  /** Inode-hint cache bound (entries); default 200 000. */
+  readonly hintCacheSize?: number
+  /** Ids reserved per trip to `counters`; default 10 000. */
+  readonly idRangeSize?: number
+  /** How often this engine writes its `namenodes` heartbeat; default 1000 ms. */
+  readonly heartbeatIntervalMs?: number
+  /** Run housekeeping (quota folding, retry-cache trim, lease recovery) this often; 0 = never (default). */
+  readonly housekeepingIntervalMs?: number
+  /** How long a user's groups from `user_groups` are cached; default 5000 ms. */
+  readonly groupsCacheMs?: number
+  /** Attempts per transaction before giving up with RETRIABLE; default 12. */
+  readonly maxTxnAttempts?: number
+  /** Address recorded in `namenodes` (informational). */
+  readonly address?: string
+  /** Test hook: called after each batch of a subtree delete. */
+  readonly onSubtreeProgress?: SubtreeProgress
+}
+
+interface TxnOptions {
+  readonly readOnly: boolean
+  readonly subtreeRootId?: number
+}
+
+export class SqlMetaEngine implements MetaEngine {
+  readonly dialect: SqlDialectProfile['name']
+  readonly #pool: SqlPool
+  readonly #profile: SqlDialectProfile
+  readonly #options: SqlMetaEngineOptions
+  readonly #hints: InodeHintCache
+  readonly #inodeIds: IdAllocator
+  readonly #blockIds: IdAllocator
+  readonly #genStamps: IdAllocator
+  readonly #groups = new Map<string, { groups: readonly string[]; expires: number }>()
+  #settings: EngineSettings = DEFAULT_SETTINGS
+  #env: OpEnv | undefined
+  #namenodeId = 0
+  #txnRestarts = 0
+  #timers: NodeJS.Timeout[] = []
+  #closed = false
+
+  private constructor(pool: SqlPool, profile: SqlDialectProfile, options: SqlMetaEngineOptions) {
+    this.#pool = pool
+    this.#profile = profile
+    this.dialect = profile.name
+    this.#options = Object.freeze({ ...options })
+    this.#hints = new InodeHintCache(options.hintCacheSize)
+    this.#inodeIds = new IdAllocator(pool, 'inode_id', options.idRangeSize)
+    this.#blockIds = new IdAllocator(pool, 'block_id', options.idRangeSize)
+    this.#genStamps = new IdAllocator(pool, 'gen_stamp', options.idRangeSize)
+  }
+
+  /** Connects, migrates the schema (idempotent), registers this engine as a NameNode. */
+  static async open(
+    url: string,
+    profile: SqlDialectProfile,
+    options: SqlMetaEngineOptions = {},
+  ): Promise<SqlMetaEngine> {
+    const pool = await profile.open(url, { poolSize: options.poolSize ?? 16 })
+    const engine = new SqlMetaEngine(pool, profile, options)
+    try {
+      await engine.migrate()
+      await engine.#register()
+    } catch (err) {
+      await pool.close()
+      throw err
+    }
+    return engine
+  }
+
+  get namenodeId(): number {
+    return this.#namenodeId
+  }
+
+  /** The settings in force (cluster-wide values with local overrides). */
+  get settings(): EngineSettings {
+    return this.#settings
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.#pool, this.#profile)
+    await this.#pool.transaction(
+      async (txn) => {
+        await txn.run(
+          `INSERT INTO inodes (id, parent_id, name, type, owner, grp, permission, mtime, atime) VALUES (?, NULL, '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          [
+            ROOT_ID,
+            TYPE_DIRECTORY,
+            DEFAULT_SETTINGS.superuser,
+            DEFAULT_SETTINGS.supergroup,
+            0o755,
+            Date.now(),
+            Date.now(),
+          ],
+        )
+        for (const [name, value] of Object.entries(DEFAULT_SETTINGS)) {
+          await txn.run(
+            'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+            [name, JSON.stringify(value)],
+          )
+        }
+      },
+      { readOnly: false },
+    )
+  }
+
+  async #register(): Promise<void> {
+    const stored = await this.#pool.transaction(
+      (txn) => txn.all<{ name: string; value: string }>('SELECT name, value FROM settings'),
+      {
+        readOnly: true,
+      },
+    )
+    const fromDb = Object.fromEntries(stored.map((r) => [r.name, JSON.parse(r.value) as unknown]))
+    this.#settings = Object.freeze({ ...DEFAULT_SETTINGS, ...fromDb, ...this.#options.settings })
+    const nnIds = new IdAllocator(this.#pool, 'namenode_id', 1)
+    await nnIds.ensure(1)
+    this.#namenodeId = nnIds.take()
+    const now = Date.now()
+    await this.#pool.transaction(
+      (txn) =>
+        txn.run(
+          'INSERT INTO namenodes (id, address, started_at, last_heartbeat) VALUES (?, ?, ?, ?)',
+          [this.#namenodeId, this.#options.address ?? `${hostname()}:${process.pid}`, now, now],
+        ),
+      { readOnly: false },
+    )
+    this.#env = {
+      profile: this.#profile,
+      settings: this.#settings,
+      hints: this.#hints,
+      inodeIds: this.#inodeIds,
+      blockIds: this.#blockIds,
+      genStamps: this.#genStamps,
+      namenodeId: this.#namenodeId,
+    }
+    this.#every(this.#options.heartbeatIntervalMs ?? 1000, () => this.heartbeat())
+    const housekeeping = this.#options.housekeepingIntervalMs ?? 0
+    if (housekeeping > 0) this.#every(housekeeping, () => this.housekeeping())
+  }
+
+  #every(ms: number, task: () => Promise<unknown>): void {
+    let running = false
+    const timer = setInterval(() => {
+      if (running || this.#closed) return
+      running = true
+      task()
+        .catch(() => undefined) // a missed beat is retried on the next tick
+        .finally(() => {
+          running = false
+        })
+    }, ms)
+    timer.unref()
+    this.#timers.push(timer)
+  }
+
+  /** Writes this engine's heartbeat row (re-creating it if housekeeping removed it). */
+  async heartbeat(): Promise<void> {
+    await this.#pool.transaction(
+      async (txn) => {
+        const res = await txn.run('UPDATE namenodes SET last_heartbeat = ? WHERE id = ?', [
+          Date.now(),
+          this.#namenodeId,
+        ])
+        if (res.changes === 0) {
+          await txn.run(
+            'INSERT INTO namenodes (id, address, started_at, last_heartbeat) VALUES (?, ?, ?, ?)',
+            [
+              this.#namenodeId,
+              this.#options.address ?? `${hostname()}:${process.pid}`,
+              Date.now(),
+              Date.now(),
+            ],
+          )
+        }
+      },
+      { readOnly: false },
+    )
+  }
+
+  /** Leader housekeeping: folds quota deltas, trims the retry cache, recovers expired leases. */
+  async housekeeping(): Promise<void> {
+    while ((await applyQuotaUpdates(this.#pool)) > 0) {
+      /* fold until none are pending */
+    }
+    await this.#pool.transaction(
+      (txn) => txn.run('DELETE FROM retry_cache WHERE expires_at < ?', [Date.now()]),
+      { readOnly: false },
+    )
+    await this.recoverExpiredLeases()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const t of this.#timers) clearInterval(t)
+    await this.#pool.close()
+  }
+
+  /**
+   * Stops this engine's heartbeats and drops its connections without clearing anything, as a
+   * killed NameNode would (fault tests).
+   */
+  async crash(): Promise<void> {
+    await this.close()
+  }
+
+  stats(): MetaEngineStats {
+    return {
+      txnRestarts: this.#txnRestarts,
+      hintCacheSize: this.#hints.size,
+      hintCacheHits: this.#hints.hits,
+      hintCacheMisses: this.#hints.misses,
+    }
+  }
+
+  // ---- transactions -------------------------------------------------------------------------
+
+  async #userInfo(ctx: CallerContext): Promise<UserInfo> {
+    if (typeof ctx?.user !== 'string' || ctx.user === '')
+      throw new FsError('INVALID_ARGUMENT', 'A caller user name is required')
+    const now = Date.now()
+    let cached = this.#groups.get(ctx.user)
+    if (cached === undefined || cached.expires < now) {
+      const rows = await this.#pool.transaction(
+        (txn) =>
+          txn.all<{ group_name: string }>(
+            'SELECT group_name FROM user_groups WHERE user_name = ?',
+            [ctx.user],
+          ),
+        { readOnly: true },
+      )
+      cached = {
+        groups: rows.map((r) => r.group_name),
+        expires: now + (this.#options.groupsCacheMs ?? 5000),
+      }
+      this.#groups.set(ctx.user, cached)
+    }
+    const groups = new Set([...cached.groups, ...(ctx.groups ?? [])])
+    const s = this.#settings
+    return {
+      user: ctx.user,
+      groups,
+      isSuperuser: ctx.user === s.superuser || groups.has(s.supergroup),
+    }
+  }
+
+  /**
+   * Runs `fn` as one transaction; retries (jittered exponential backoff, bounded) on retryable
+   * database errors, unique-key races and {@link TxnRestart}. The only place transactions start.
+   */
+  async withTxn<T>(
+    ctx: CallerContext,
+    options: TxnOptions,
+    fn: (op: Op) => Promise<T>,
+  ): Promise<T> {
+    if (this.#closed) throw new FsError('IO_ERROR', 'metadata engine is closed')
+    const user = await this.#userInfo(ctx)
+    const env = this.#env!
+    const maxAttempts = this.#options.maxTxnAttempts ?? 12
+    for (let attempt = 1; ; attempt++) {
+      if (!options.readOnly) {
+        await Promise.all([
+          this.#inodeIds.ensure(64),
+          this.#blockIds.ensure(8),
+          this.#genStamps.ensure(8),
+        ])
+      }
+      try {
+        return await this.#pool.transaction(
+          (txn) =>
+            fn({
+              txn,
+              env,
+              user,
+              readOnly: options.readOnly,
+              now: Date.now(),
+              subtreeRootId: options.subtreeRootId,
+            }),
+          options,
+        )
+      } catch (err) {
+        if (isFsError(err)) throw err
+        const retryable =
+          err instanceof TxnRestart ||
+          this.#profile.isRetryable(err) ||
+          this.#profile.isUniqueViolation(err)
+        if (!retryable)
+          throw new FsError('INTERNAL', `metadata operation failed: ${describe(err)}`, {
+            cause: err,
+          })
+        this.#txnRestarts++
+        if (attempt >= maxAttempts) {
+          throw new FsError(
+            'RETRIABLE',
+            `operation kept conflicting, retry later: ${describe(err)}`,
+            { cause: err },
+          )
+        }
+        const base = Math.max(
+          err instanceof TxnRestart ? err.waitMs : 0,
+          Math.min(2 ** attempt, 200),
+        )
+        await sleep(base / 2 + Math.random() * base)
+      }
+    }
+  }
+
+  /** Runs a mutation with the retry cache: a retried call returns the first outcome. */
+  #mutate<T>(ctx: CallerContext, fn: (op: Op) => Promise<T>): Promise<T> {
+    return this.withTxn(ctx, { readOnly: false }, async (op) => {
+      const cached = await lookupRetry(op, ctx)
+      if (cached !== undefined) return cached.value as T
+      const result = await fn(op)
+      await recordRetry(op, ctx, result)
+      return result
+    })
+  }
+
+  #read<T>(ctx: CallerContext, fn: (op: Op) => Promise<T>): Promise<T> {
+    return this.withTxn(ctx, { readOnly: true }, fn)
+  }
+
+  #runner(ctx: CallerContext): TxnRunner {
+    return (fn, options) => this.withTxn(ctx, options, fn)
+  }
+
+  // ---- namespace ------------------------------------------------------------------------------
+
+  async getFileInfo(path: string, ctx: CallerContext): Promise<InodeRecord> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => getFileInfo(op, p))
+  }
+
+  async mkdirs(req: MkdirsRequest, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(req.path)
+    const mode = maskedMode(req.permission, DEFAULT_DIR_PERMISSION, req.umask)
+    return this.#mutate(ctx, (op) => mkdirs(op, p, mode))
+  }
+
+  async create(req: CreateRequest, ctx: CallerContext): Promise<InodeRecord> {
+    const p = parseHdfsPath(req.path)
+    if (typeof req.clientName !== 'string' || req.clientName === '')
+      throw new FsError('INVALID_ARGUMENT', 'create needs a clientName')
+    const replication = req.replication ?? this.#settings.defaultReplication
+    validateReplication(replication)
+    const blockSize = req.blockSize ?? this.#settings.defaultBlockSize
+    if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || blockSize % 512 !== 0) {
+      throw new FsError(
+        'IO_ERROR',
+        `Invalid block size ${blockSize}: must be a positive multiple of 512`,
+      )
+    }
+    const v = {
+      mode: maskedMode(req.permission, DEFAULT_FILE_PERMISSION, req.umask),
+      dirMode: maskedMode(undefined, DEFAULT_DIR_PERMISSION, req.umask),
+      replication,
+      blockSize,
+    }
+    return this.#mutate(ctx, (op) => create(op, p, req, v))
+  }
+
+  async listStatus(req: ListStatusRequest, ctx: CallerContext): Promise<DirPage> {
+    const p = parseHdfsPath(req.path)
+    return this.#read(ctx, (op) =>
+      listStatus(op, p, req.startAfter ?? '', req.limit ?? DEFAULT_LIST_LIMIT),
+    )
+  }
+
+  async rename(req: RenameRequest, ctx: CallerContext): Promise<boolean> {
+    const src = parseHdfsPath(req.src)
+    const dst = parseHdfsPath(req.dst)
+    return this.#mutate(ctx, (op) => rename(op, src, dst, { legacy: true, overwrite: false }))
+  }
+
+  async rename2(req: Rename2Request, ctx: CallerContext): Promise<void> {
+    const src = parseHdfsPath(req.src)
+    const dst = parseHdfsPath(req.dst)
+    await this.#mutate(ctx, (op) =>
+      rename(op, src, dst, { legacy: false, overwrite: req.overwrite === true }),
+    )
+  }
+
+  async delete(req: DeleteRequest, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(req.path)
+    const outcome = await this.#mutate(ctx, async (op) => {
+      const o = await deleteOp(op, p, req.recursive === true)
+      // A subtree delete records its outcome when it finishes.
+      return 'deleted' in o ? o.deleted : undefined
+    })
+    if (outcome !== undefined && outcome !== null) return outcome
+    const deleted = await subtreeDelete(this.#runner(ctx), p, this.#options.onSubtreeProgress)
+    await this.withTxn(ctx, { readOnly: false }, (op) => recordRetry(op, ctx, deleted))
+    return deleted
+  }
+
+  async setPermission(path: string, permission: number, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    if (!Number.isInteger(permission) || permission < 0 || permission > 0o1777) {
+      throw new FsError('INVALID_ARGUMENT', `Invalid permission ${permission}: must be 0..01777`)
+    }
+    await this.#mutate(ctx, (op) => setPermission(op, p, permission))
+  }
+
+  async setOwner(
+    path: string,
+    owner: string | undefined,
+    group: string | undefined,
+    ctx: CallerContext,
+  ): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => setOwner(op, p, owner || undefined, group || undefined))
+  }
+
+  async setTimes(path: string, mtime: number, atime: number, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => setTimes(op, p, mtime, atime))
+  }
+
+  async setReplication(path: string, replication: number, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(path)
+    return this.#mutate(ctx, (op) => setReplication(op, p, replication))
+  }
+
+  async getContentSummary(path: string, ctx: CallerContext): Promise<ContentSummary> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => getContentSummary(op, p))
+  }
+
+  async setQuota(req: SetQuotaRequest, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(req.path)
+    await setQuota(this.#runner(ctx), p, req)
+  }
+
+  async getQuotaUsage(path: string, ctx: CallerContext): Promise<QuotaUsage> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => getQuotaUsage(op, p))
+  }
+
+  async createSymlink(
+    target: string,
+    link: string,
+    createParent: boolean,
+    ctx: CallerContext,
+  ): Promise<void> {
+    const p = parseHdfsPath(link)
+    const dirMode = maskedMode(undefined, DEFAULT_DIR_PERMISSION, undefined)
+    await this.#mutate(ctx, (op) => createSymlink(op, target, p, createParent, dirMode))
+  }
+
+  // ---- xattrs and ACLs --------------------------------------------------------------------------
+
+  async setXAttr(
+    path: string,
+    xattr: XAttr,
+    flags: readonly XAttrSetFlag[],
+    ctx: CallerContext,
+  ): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => xattrs.setXAttr(op, p, xattr, flags))
+  }
+
+  async getXAttrs(
+    path: string,
+    names: readonly string[] | undefined,
+    ctx: CallerContext,
+  ): Promise<XAttr[]> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => xattrs.getXAttrs(op, p, names))
+  }
+
+  async listXAttrs(path: string, ctx: CallerContext): Promise<string[]> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => xattrs.listXAttrs(op, p))
+  }
+
+  async removeXAttr(path: string, name: string, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => xattrs.removeXAttr(op, p, name))
+  }
+
+  async modifyAclEntries(
+    path: string,
+    entries: readonly AclEntry[],
+    ctx: CallerContext,
+  ): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => acls.modifyAclEntries(op, p, entries))
+  }
+
+  async removeAclEntries(
+    path: string,
+    entries: readonly AclEntry[],
+    ctx: CallerContext,
+  ): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => acls.removeAclEntries(op, p, entries))
+  }
+
+  async removeDefaultAcl(path: string, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => acls.removeDefaultAcl(op, p))
+  }
+
+  async removeAcl(path: string, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => acls.removeAcl(op, p))
+  }
+
+  async setAcl(path: string, entries: readonly AclEntry[], ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => acls.setAcl(op, p, entries))
+  }
+
+  async getAclStatus(path: string, ctx: CallerContext): Promise<AclStatus> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => acls.getAclStatus(op, p))
+  }
+
+  // ---- file lifecycle, leases, blocks -------------------------------------------------------------
+
+  async append(path: string, clientName: string, ctx: CallerContext): Promise<AppendResult> {
+    const p = parseHdfsPath(path)
+    return this.#mutate(ctx, (op) => append(op, p, clientName))
+  }
+
+  async truncate(req: TruncateRequest, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(req.path)
+    return this.#mutate(ctx, (op) => truncate(op, p, req.newLength, req.clientName))
+  }
+
+  async concat(req: ConcatRequest, ctx: CallerContext): Promise<void> {
+    const target = parseHdfsPath(req.target)
+    const sources = req.sources.map((s) => parseHdfsPath(s))
+    await this.#mutate(ctx, (op) => concat(op, target, sources))
+  }
+
+  async renewLease(clientName: string, ctx: CallerContext): Promise<void> {
+    await this.#mutate(ctx, (op) => leaseOps.renewLease(op, clientName))
+  }
+
+  async recoverLease(path: string, clientName: string, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(path)
+    return this.#mutate(ctx, (op) => leaseOps.recoverLease(op, p, clientName))
+  }
+
+  async getLease(clientName: string): Promise<LeaseInfo | undefined> {
+    return this.#read(this.#systemCtx(), (op) => leaseOps.getLease(op, clientName))
+  }
+
+  recoverExpiredLeases(nowMs: number = Date.now()): Promise<number> {
+    return leaseOps.recoverExpiredLeases(this.#runner(this.#systemCtx()), nowMs)
+  }
+
+  async addBlock(req: AddBlockRequest, ctx: CallerContext): Promise<BlockRecord> {
+    const p = parseHdfsPath(req.path)
+    return this.#mutate(ctx, (op) => blocks.addBlock(op, p, req))
+  }
+
+  async complete(req: CompleteRequest, ctx: CallerContext): Promise<boolean> {
+    const p = parseHdfsPath(req.path)
+    return this.#mutate(ctx, (op) => blocks.complete(op, p, req))
+  }
+
+  async abandonBlock(req: AbandonBlockRequest, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(req.path)
+    await this.#mutate(ctx, (op) => blocks.abandonBlock(op, p, req))
+  }
+
+  async updateBlock(req: UpdateBlockRequest, ctx: CallerContext): Promise<BlockRecord> {
+    return this.#mutate(ctx, (op) => blocks.updateBlock(op, req))
+  }
+
+  async getBlocks(path: string, ctx: CallerContext): Promise<BlockRecord[]> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => blocks.getBlocks(op, p))
+  }
+
+  /** The caller for housekeeping: the superuser. */
+  #systemCtx(): CallerContext {
+    return { user: this.#settings.superuser }
+  }
+
+  // ---- groups and quotas -------------------------------------------------------------------------
+
+  async setUserGroups(user: string, groups: readonly string[]): Promise<void> {
+    await this.#pool.transaction(
+      async (txn) => {
+        await txn.run('DELETE FROM user_groups WHERE user_name = ?', [user])
+        for (const g of new Set(groups))
+          await txn.run('INSERT INTO user_groups (user_name, group_name) VALUES (?, ?)', [user, g])
+      },
+      { readOnly: false },
+    )
+    this.#groups.delete(user)
+  }
+
+  applyQuotaUpdates(): Promise<number> {
+    return applyQuotaUpdates(this.#pool)
+  }
+}
+
+/** Applies the umask to a requested mode (or the default), keeping the sticky bit. */
+function maskedMode(
+  permission: number | undefined,
+  fallback: number,
+  umask: number | undefined,
+): number {
+  const mode = permission ?? fallback
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o1777)
+    throw new FsError('INVALID_ARGUMENT', `Invalid permission ${mode}`)
+  const mask = umask ?? DEFAULT_UMASK
+  if (!Number.isInteger(mask) || mask < 0 || mask > 0o777)
+    throw new FsError('INVALID_ARGUMENT', `Invalid umask ${mask}`)
+  return mode & ~mask
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export { MAX_REPLICATION }
+export type { HdfsPath }
