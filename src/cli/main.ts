@@ -1,1 +1,13 @@
-console.log('hops: CLI coming next')
+/**
+ * @module
+ * The `hops` command line. One file per subcommand under `commands/`.
+ */
+import { Command } from 'commander'
+import { registerMetaCommands } from './commands/meta.js'
+import { registerUpCommand } from './commands/up.js'
+
+const program = new Command()
+program.name('hops').description('Hops: HDFS-compatible filesystem with metadata in SQL').version('0.1.0')
+registerUpCommand(program)
+registerMetaCommands(program)
+await program.parseAsync(process.argv)

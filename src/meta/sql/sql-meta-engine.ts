@@ -84,6 +84,11 @@ export interface SqlMetaEngineOptions {
   readonly poolSize?: number
   /** Local overrides of the cluster-wide settings stored in the `settings` table. */
   readonly settings?: Partial<EngineSettings>
+  /**
+   * Values stored in the `settings` table when this engine creates the namespace (first start);
+   * ignored afterwards. E.g. the superuser: the user who starts the embedded default.
+   */
+  readonly initialSettings?: Partial<EngineSettings>
   /** Inode-hint cache bound (entries); default 200 000. */
   readonly hintCacheSize?: number
   /** Ids reserved per trip to `counters`; default 10 000. */
@@ -164,6 +169,7 @@ export class SqlMetaEngine implements MetaEngine {
 
   async migrate(): Promise<void> {
     await migrate(this.#pool, this.#profile)
+    const initial = { ...DEFAULT_SETTINGS, ...this.#options.initialSettings }
     await this.#pool.transaction(
       async (txn) => {
         await txn.run(
@@ -171,14 +177,14 @@ export class SqlMetaEngine implements MetaEngine {
           [
             ROOT_ID,
             TYPE_DIRECTORY,
-            DEFAULT_SETTINGS.superuser,
-            DEFAULT_SETTINGS.supergroup,
+            initial.superuser,
+            initial.supergroup,
             0o755,
             Date.now(),
             Date.now(),
           ],
         )
-        for (const [name, value] of Object.entries(DEFAULT_SETTINGS)) {
+        for (const [name, value] of Object.entries(initial)) {
           await txn.run(
             'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
             [name, JSON.stringify(value)],
