@@ -7,7 +7,10 @@ import { registerMetaCommands } from './commands/meta.js'
 import { registerUpCommand } from './commands/up.js'
 
 const program = new Command()
-program.name('hops').description('Hops: HDFS-compatible filesystem with metadata in SQL').version('0.1.0')
+program
+  .name('hops')
+  .description('Hops: HDFS-compatible filesystem with metadata in SQL')
+  .version('0.1.0')
 registerUpCommand(program)
 registerMetaCommands(program)
 await program.parseAsync(process.argv)

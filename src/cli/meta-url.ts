@@ -12,11 +12,17 @@ export interface MetaLocationOptions {
 }
 
 /** The data directory in force. */
-export function dataDirOf(options: MetaLocationOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function dataDirOf(
+  options: MetaLocationOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return resolve(options.dataDir ?? env.HOPS_DATA_DIR ?? 'hops-data')
 }
 
 /** The metadata URL in force. */
-export function metaUrlOf(options: MetaLocationOptions, env: NodeJS.ProcessEnv = process.env): string {
+export function metaUrlOf(
+  options: MetaLocationOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   return options.meta ?? env.HOPS_META_URL ?? `sqlite:${dataDirOf(options, env)}/meta.db`
 }

@@ -103,6 +103,11 @@ export interface Rename2Request extends RenameRequest {
   readonly overwrite?: boolean
 }
 
+export interface RecursiveOption {
+  /** Apply to every inode below too (like `-R`). */
+  readonly recursive?: boolean
+}
+
 export interface DeleteRequest {
   readonly path: string
   readonly recursive?: boolean
@@ -245,12 +250,20 @@ export interface MetaEngine {
   rename2(req: Rename2Request, ctx: CallerContext): Promise<void>
   /** False when nothing was at `path`. */
   delete(req: DeleteRequest, ctx: CallerContext): Promise<boolean>
-  setPermission(path: string, permission: number, ctx: CallerContext): Promise<void>
+  /** With `recursive`, the whole subtree changes (a subtree operation, not one transaction). */
+  setPermission(
+    path: string,
+    permission: number,
+    ctx: CallerContext,
+    options?: RecursiveOption,
+  ): Promise<void>
+  /** Only the superuser changes owners; an owner may set a group it belongs to. */
   setOwner(
     path: string,
     owner: string | undefined,
     group: string | undefined,
     ctx: CallerContext,
+    options?: RecursiveOption,
   ): Promise<void>
   /** -1 leaves a time unchanged. */
   setTimes(path: string, mtime: number, atime: number, ctx: CallerContext): Promise<void>

@@ -32,12 +32,21 @@ function join(dir: string, name: string): string {
   return dir === '/' ? `/${name}` : `${dir}/${name}`
 }
 
-async function runAction(command: Command, name: string, target: string, action: Action): Promise<void> {
+async function runAction(
+  command: Command,
+  name: string,
+  target: string,
+  action: Action,
+): Promise<void> {
   const options = command.optsWithGlobals<GlobalOptions>()
-  const ctx: CallerContext = { user: options.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username }
+  const ctx: CallerContext = {
+    user: options.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username,
+  }
   let engine: MetaEngine | undefined
   try {
-    engine = await openMetaEngine(metaUrlOf(options), { initialSettings: { superuser: userInfo().username } })
+    engine = await openMetaEngine(metaUrlOf(options), {
+      initialSettings: { superuser: userInfo().username },
+    })
     await action(engine, ctx, (line) => process.stdout.write(line + '\n'))
   } catch (err) {
     const reason = err instanceof FsError || err instanceof TypeError ? err.message : String(err)
@@ -59,8 +68,14 @@ export function registerMetaCommands(program: Command): void {
   const meta = program
     .command('meta')
     .description('namespace commands run directly on the metadata database')
-    .option('--meta <url>', 'metadata database URL (sqlite:PATH or postgres://…); default sqlite:<data-dir>/meta.db')
-    .option('--data-dir <dir>', 'data directory of the embedded default (default ./hops-data or HOPS_DATA_DIR)')
+    .option(
+      '--meta <url>',
+      'metadata database URL (sqlite:PATH or postgres://…); default sqlite:<data-dir>/meta.db',
+    )
+    .option(
+      '--data-dir <dir>',
+      'data directory of the embedded default (default ./hops-data or HOPS_DATA_DIR)',
+    )
     .option('-u, --user <name>', 'act as this user (default HADOOP_USER_NAME or the OS user)')
 
   meta
@@ -70,7 +85,9 @@ export function registerMetaCommands(program: Command): void {
     .option('-m, --mode <octal>', 'permission before the umask', '777')
     .action(async (paths: string[], opts: { mode: string }, cmd: Command) => {
       for (const p of paths) {
-        await runAction(cmd, 'mkdir', p, (e, ctx) => e.mkdirs({ path: p, permission: permissionArg(opts.mode) }, ctx).then(() => undefined))
+        await runAction(cmd, 'mkdir', p, (e, ctx) =>
+          e.mkdirs({ path: p, permission: permissionArg(opts.mode) }, ctx).then(() => undefined),
+        )
       }
     })
 
@@ -99,7 +116,10 @@ export function registerMetaCommands(program: Command): void {
         const lines: string[] = []
         for (;;) {
           const page = await e.listStatus({ path, startAfter, limit: 1000 }, ctx)
-          for (const entry of page.entries) lines.push(formatListing(entry, join(path === '/' ? '/' : path.replace(/\/$/, ''), entry.name)))
+          for (const entry of page.entries)
+            lines.push(
+              formatListing(entry, join(path === '/' ? '/' : path.replace(/\/$/, ''), entry.name)),
+            )
           if (page.remaining === 0 || page.entries.length === 0) break
           startAfter = page.entries[page.entries.length - 1]!.name
         }
@@ -113,7 +133,9 @@ export function registerMetaCommands(program: Command): void {
     .description('print the status of a path as JSON')
     .argument('<path>')
     .action(async (path: string, _opts: unknown, cmd: Command) => {
-      await runAction(cmd, 'stat', path, async (e, ctx, out) => out(JSON.stringify(await e.getFileInfo(path, ctx), null, 2)))
+      await runAction(cmd, 'stat', path, async (e, ctx, out) =>
+        out(JSON.stringify(await e.getFileInfo(path, ctx), null, 2)),
+      )
     })
 
   meta
@@ -123,7 +145,11 @@ export function registerMetaCommands(program: Command): void {
     .argument('<dst>')
     .action(async (src: string, dst: string, _opts: unknown, cmd: Command) => {
       await runAction(cmd, 'mv', src, async (e, ctx) => {
-        if (!(await e.rename({ src, dst }, ctx))) throw new FsError('IO_ERROR', `cannot rename to ${dst} (source missing or destination exists)`)
+        if (!(await e.rename({ src, dst }, ctx)))
+          throw new FsError(
+            'IO_ERROR',
+            `cannot rename to ${dst} (source missing or destination exists)`,
+          )
       })
     })
 
@@ -135,7 +161,8 @@ export function registerMetaCommands(program: Command): void {
     .action(async (paths: string[], opts: { recursive?: boolean }, cmd: Command) => {
       for (const p of paths) {
         await runAction(cmd, 'rm', p, async (e, ctx) => {
-          if (!(await e.delete({ path: p, recursive: opts.recursive === true }, ctx))) throw new FsError('FILE_NOT_FOUND', 'No such file or directory')
+          if (!(await e.delete({ path: p, recursive: opts.recursive === true }, ctx)))
+            throw new FsError('FILE_NOT_FOUND', 'No such file or directory')
         })
       }
     })
@@ -145,8 +172,13 @@ export function registerMetaCommands(program: Command): void {
     .description('change permissions (octal)')
     .argument('<mode>')
     .argument('<paths...>')
-    .action(async (mode: string, paths: string[], _opts: unknown, cmd: Command) => {
-      for (const p of paths) await runAction(cmd, 'chmod', p, (e, ctx) => e.setPermission(p, permissionArg(mode), ctx))
+    .option('-R, --recursive', 'change the whole subtree')
+    .action(async (mode: string, paths: string[], opts: { recursive?: boolean }, cmd: Command) => {
+      for (const p of paths) {
+        await runAction(cmd, 'chmod', p, (e, ctx) =>
+          e.setPermission(p, permissionArg(mode), ctx, { recursive: opts.recursive === true }),
+        )
+      }
     })
 
   meta
@@ -154,9 +186,16 @@ export function registerMetaCommands(program: Command): void {
     .description('change owner and/or group (OWNER[:GROUP] or :GROUP)')
     .argument('<owner>')
     .argument('<paths...>')
-    .action(async (spec: string, paths: string[], _opts: unknown, cmd: Command) => {
+    .option('-R, --recursive', 'change the whole subtree')
+    .action(async (spec: string, paths: string[], opts: { recursive?: boolean }, cmd: Command) => {
       const [owner, group] = spec.split(':')
-      for (const p of paths) await runAction(cmd, 'chown', p, (e, ctx) => e.setOwner(p, owner || undefined, group || undefined, ctx))
+      for (const p of paths) {
+        await runAction(cmd, 'chown', p, (e, ctx) =>
+          e.setOwner(p, owner || undefined, group || undefined, ctx, {
+            recursive: opts.recursive === true,
+          }),
+        )
+      }
     })
 
   meta
@@ -167,7 +206,9 @@ export function registerMetaCommands(program: Command): void {
       await runAction(cmd, 'count', path, async (e, ctx, out) => {
         const s = await e.getContentSummary(path, ctx)
         const q = (n: number) => (n < 0 ? 'none' : String(n))
-        out(`QUOTA=${q(s.quota)} SPACE_QUOTA=${q(s.spaceQuota)} DIRS=${s.directoryCount} FILES=${s.fileCount} BYTES=${s.length} SPACE_CONSUMED=${s.spaceConsumed} ${path}`)
+        out(
+          `QUOTA=${q(s.quota)} SPACE_QUOTA=${q(s.spaceQuota)} DIRS=${s.directoryCount} FILES=${s.fileCount} BYTES=${s.length} SPACE_CONSUMED=${s.spaceConsumed} ${path}`,
+        )
       })
     })
 

@@ -19,10 +19,19 @@ export function registerUpCommand(program: Command): void {
     .action(async (options: MetaLocationOptions) => {
       const log = pino({ base: { component: 'hops.up' } })
       const url = metaUrlOf(options)
-      const engine = await openMetaEngine(url, { housekeepingIntervalMs: 1000, initialSettings: { superuser: userInfo().username } })
+      const engine = await openMetaEngine(url, {
+        housekeepingIntervalMs: 1000,
+        initialSettings: { superuser: userInfo().username },
+      })
       const root = await engine.getContentSummary('/', { user: engine.settings.superuser })
       log.info(
-        { meta: redactUrl(url), dataDir: dataDirOf(options), namenodeId: engine.namenodeId, files: root.fileCount, directories: root.directoryCount },
+        {
+          meta: redactUrl(url),
+          dataDir: dataDirOf(options),
+          namenodeId: engine.namenodeId,
+          files: root.fileCount,
+          directories: root.directoryCount,
+        },
         'metadata engine up',
       )
       process.stdout.write(

@@ -336,6 +336,33 @@ export function namespaceCases(factory: EngineFactory): void {
         await rejectsWith(e.setPermission('/missing', 0o600, ctx), 'FILE_NOT_FOUND')
       }))
 
+    it('recursive setPermission and setOwner change the whole subtree', () =>
+      withEngine(factory, async (e) => {
+        const paths = ['/r/a/f1', '/r/a/b/f2', '/r/c/f3']
+        for (const p of paths) await e.create({ path: p, clientName: 'c' }, ctx)
+        await e.setPermission('/r', 0o700, ctx, { recursive: true })
+        await e.setOwner('/r', 'alice', 'staff', ctx, { recursive: true })
+        for (const p of ['/r', '/r/a', '/r/a/b', '/r/c', ...paths]) {
+          const s = await e.getFileInfo(p, ctx)
+          assert.deepEqual([s.permission, s.owner, s.group], [0o700, 'alice', 'staff'], p)
+        }
+        await e.setOwner('/r/c/f3', 'bob', undefined, ctx)
+        const alice = { user: 'alice', groups: ['staff', 'other'] }
+        await rejectsWith(e.setPermission('/r', 0o750, alice, { recursive: true }), 'ACCESS_DENIED')
+        assert.equal((await e.getFileInfo('/r/a/f1', ctx)).permission, 0o700, 'nothing changed')
+        await e.setPermission('/r/a', 0o750, alice, { recursive: true })
+        assert.equal((await e.getFileInfo('/r/a/b/f2', ctx)).permission, 0o750)
+        await rejectsWith(
+          e.setOwner('/r/a', 'bob', undefined, alice, { recursive: true }),
+          'ACCESS_DENIED',
+        )
+        await rejectsWith(
+          e.setPermission('/nope', 0o700, ctx, { recursive: true }),
+          'FILE_NOT_FOUND',
+        )
+        await e.mkdirs({ path: '/r/a/new' }, ctx)
+      }))
+
     it('getContentSummary counts the subtree', () =>
       withEngine(factory, async (e) => {
         await e.create({ path: '/s/a/f1', clientName: 'c' }, ctx)

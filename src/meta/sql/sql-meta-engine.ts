@@ -35,6 +35,7 @@ import type {
   MetaEngineStats,
   MkdirsRequest,
   QuotaUsage,
+  RecursiveOption,
   Rename2Request,
   RenameRequest,
   SetQuotaRequest,
@@ -69,6 +70,7 @@ import {
   validateReplication,
 } from './ops/set-attributes.js'
 import { subtreeDelete } from './ops/subtree-delete.js'
+import { setAttributesRecursive } from './ops/subtree-attributes.js'
 import * as xattrs from './ops/xattrs.js'
 import * as acls from './ops/acls.js'
 import * as blocks from './ops/blocks.js'
@@ -485,10 +487,18 @@ export class SqlMetaEngine implements MetaEngine {
     return deleted
   }
 
-  async setPermission(path: string, permission: number, ctx: CallerContext): Promise<void> {
+  async setPermission(
+    path: string,
+    permission: number,
+    ctx: CallerContext,
+    options?: RecursiveOption,
+  ): Promise<void> {
     const p = parseHdfsPath(path)
     if (!Number.isInteger(permission) || permission < 0 || permission > 0o1777) {
       throw new FsError('INVALID_ARGUMENT', `Invalid permission ${permission}: must be 0..01777`)
+    }
+    if (options?.recursive === true) {
+      return setAttributesRecursive(this.#runner(ctx), p, { permission })
     }
     await this.#mutate(ctx, (op) => setPermission(op, p, permission))
   }
@@ -498,8 +508,13 @@ export class SqlMetaEngine implements MetaEngine {
     owner: string | undefined,
     group: string | undefined,
     ctx: CallerContext,
+    options?: RecursiveOption,
   ): Promise<void> {
     const p = parseHdfsPath(path)
+    if (options?.recursive === true && (owner || group)) {
+      const change = { ...(owner ? { owner } : {}), ...(group ? { group } : {}) }
+      return setAttributesRecursive(this.#runner(ctx), p, change)
+    }
     await this.#mutate(ctx, (op) => setOwner(op, p, owner || undefined, group || undefined))
   }
 
