@@ -79,3 +79,31 @@ export function toInodeRecord(row: InodeRow): InodeRecord {
     hasQuota: row.has_quota === 1,
   }
 }
+
+/** Builds a row from the column values of a `SELECT ${INODE_COLUMNS}` in array mode. */
+export function inodeRowFromValues(v: readonly unknown[]): InodeRow {
+  return {
+    id: v[0] as number,
+    parent_id: v[1] as number | null,
+    name: v[2] as string,
+    type: v[3] as number,
+    symlink: v[4] as string | null,
+    owner: v[5] as string,
+    grp: v[6] as string,
+    permission: v[7] as number,
+    mtime: v[8] as number,
+    atime: v[9] as number,
+    length: v[10] as number,
+    replication: v[11] as number,
+    block_size: v[12] as number,
+    storage_policy: v[13] as number,
+    children_num: v[14] as number,
+    under_construction: v[15] as number,
+    client_name: v[16] as string | null,
+    inline: v[17] as number,
+    has_acl: v[18] as number,
+    has_quota: v[19] as number,
+    subtree_owner: v[20] as number | null,
+    subtree_time: v[21] as number | null,
+  }
+}

@@ -9,7 +9,7 @@
 import { FsError } from '../../common/fs-error.js'
 import type { HdfsPath } from '../../common/hdfs-path.js'
 import { prefixPath } from '../../common/hdfs-path.js'
-import { INODE_COLUMNS, ROOT_ID, isDirectory } from './inode-row.js'
+import { INODE_COLUMNS, ROOT_ID, inodeRowFromValues, isDirectory } from './inode-row.js'
 import type { InodeRow } from './inode-row.js'
 import type { Op } from './op.js'
 import { TxnRestart } from './txn-restart.js'
@@ -88,8 +88,28 @@ export class ResolvedPath {
   }
 }
 
+const batchSqlCache = new Map<string, string>()
+
+/** `SELECT … WHERE id IN (?, …)` for `count` ids, built once per count and lock clause. */
 function batchSql(count: number, lock = ''): string {
-  return `SELECT ${INODE_COLUMNS} FROM inodes WHERE id IN (${'?,'.repeat(count - 1)}?)${lock}`
+  const key = `${count}${lock}`
+  let sql = batchSqlCache.get(key)
+  if (sql === undefined) {
+    sql = `SELECT ${INODE_COLUMNS} FROM inodes WHERE id IN (${'?,'.repeat(count - 1)}?)${lock}`
+    batchSqlCache.set(key, sql)
+  }
+  return sql
+}
+
+/** The paths of every prefix of `path`: `[/, /a, /a/b, …]`, built incrementally. */
+function prefixPaths(path: HdfsPath): string[] {
+  const prefixes = ['/']
+  let current = ''
+  for (const name of path.components) {
+    current += '/' + name
+    prefixes.push(current)
+  }
+  return prefixes
 }
 
 const BY_NAME_SQL = `SELECT ${INODE_COLUMNS} FROM inodes WHERE parent_id = ? AND name = ?`
@@ -99,15 +119,70 @@ export async function readInodesById(
   op: Op,
   ids: readonly number[],
 ): Promise<Map<number, InodeRow>> {
-  const rows = await op.txn.all<InodeRow>(batchSql(ids.length), ids)
+  const rows = await op.txn.rows(batchSql(ids.length), ids)
   const byId = new Map<number, InodeRow>()
-  for (const row of rows) byId.set(row.id, row)
+  for (const values of rows) {
+    const row = inodeRowFromValues(values)
+    byId.set(row.id, row)
+  }
+  return byId
+}
+
+/**
+ * Ancestor columns a read needs (links, permission, ACL and quota flags, subtree mark); the rest
+ * come back NULL, which is several times cheaper than whole rows for deep paths.
+ */
+const ANCESTOR_COLUMNS = INODE_COLUMNS.split(', ')
+  .map((c) =>
+    [
+      'id',
+      'parent_id',
+      'name',
+      'type',
+      'owner',
+      'grp',
+      'permission',
+      'has_acl',
+      'has_quota',
+      'subtree_owner',
+    ].includes(c)
+      ? c
+      : 'NULL',
+  )
+  .join(', ')
+
+const readPathSqlCache = new Map<number, string>()
+
+/**
+ * For read-only units: the last id's whole row and the ancestors' {@link ANCESTOR_COLUMNS}, in
+ * one statement. Ancestor rows read this way must only be used for those columns.
+ */
+async function readPathForRead(op: Op, ids: readonly number[]): Promise<Map<number, InodeRow>> {
+  let sql = readPathSqlCache.get(ids.length)
+  if (sql === undefined) {
+    sql =
+      `SELECT ${INODE_COLUMNS} FROM inodes WHERE id = ? UNION ALL ` +
+      `SELECT ${ANCESTOR_COLUMNS} FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 2)}?)`
+    readPathSqlCache.set(ids.length, sql)
+  }
+  const last = ids[ids.length - 1]!
+  const rows = await op.txn.rows(sql, [last, ...ids.slice(0, -1)])
+  const byId = new Map<number, InodeRow>()
+  for (const values of rows) {
+    const row = inodeRowFromValues(values)
+    if (!byId.has(row.id)) byId.set(row.id, row)
+  }
   return byId
 }
 
 /** Reads one child by name. */
-export function readChild(op: Op, parentId: number, name: string): Promise<InodeRow | undefined> {
-  return op.txn.get<InodeRow>(BY_NAME_SQL, [parentId, name])
+export async function readChild(
+  op: Op,
+  parentId: number,
+  name: string,
+): Promise<InodeRow | undefined> {
+  const rows = await op.txn.rows(BY_NAME_SQL, [parentId, name])
+  return rows[0] === undefined ? undefined : inodeRowFromValues(rows[0])
 }
 
 /**
@@ -118,16 +193,18 @@ export function readChild(op: Op, parentId: number, name: string): Promise<Inode
 export async function resolvePath(op: Op, path: HdfsPath): Promise<ResolvedPath> {
   const { hints } = op.env
   const components = path.components
+  const prefixes = prefixPaths(path)
   const ids: number[] = [ROOT_ID]
   for (let i = 1; i <= components.length; i++) {
-    const id = hints.get(prefixPath(path, i))
+    const id = hints.get(prefixes[i]!)
     if (id === undefined) break
     ids.push(id)
   }
-  let byId = await readInodesById(op, ids)
+  let byId =
+    op.readOnly && ids.length > 1 ? await readPathForRead(op, ids) : await readInodesById(op, ids)
   let inodes = validChain(path, ids, byId)
   if (inodes.length < ids.length) {
-    for (let i = inodes.length; i < ids.length; i++) hints.delete(prefixPath(path, i))
+    for (let i = inodes.length; i < ids.length; i++) hints.delete(prefixes[i]!)
   }
   let walked = false
   while (inodes.length <= components.length) {
@@ -135,7 +212,7 @@ export async function resolvePath(op: Op, path: HdfsPath): Promise<ResolvedPath>
     if (!isDirectory(parent)) break
     const child = await readChild(op, parent.id, components[inodes.length - 1]!)
     if (child === undefined) break
-    hints.set(prefixPath(path, inodes.length), child.id)
+    hints.set(prefixes[inodes.length]!, child.id)
     inodes.push(child)
     walked = true
   }

@@ -123,7 +123,7 @@ export class SqlMetaEngine implements MetaEngine {
   readonly #inodeIds: IdAllocator
   readonly #blockIds: IdAllocator
   readonly #genStamps: IdAllocator
-  readonly #groups = new Map<string, { groups: readonly string[]; expires: number }>()
+  readonly #groups = new Map<string, { info: UserInfo; expires: number }>()
   #settings: EngineSettings = DEFAULT_SETTINGS
   #env: OpEnv | undefined
   #namenodeId = 0
@@ -309,33 +309,42 @@ export class SqlMetaEngine implements MetaEngine {
 
   // ---- transactions -------------------------------------------------------------------------
 
-  async #userInfo(ctx: CallerContext): Promise<UserInfo> {
-    if (typeof ctx?.user !== 'string' || ctx.user === '')
-      throw new FsError('INVALID_ARGUMENT', 'A caller user name is required')
-    const now = Date.now()
-    let cached = this.#groups.get(ctx.user)
-    if (cached === undefined || cached.expires < now) {
-      const rows = await this.#pool.transaction(
-        (txn) =>
-          txn.all<{ group_name: string }>(
-            'SELECT group_name FROM user_groups WHERE user_name = ?',
-            [ctx.user],
-          ),
-        { readOnly: true },
-      )
-      cached = {
-        groups: rows.map((r) => r.group_name),
-        expires: now + (this.#options.groupsCacheMs ?? 5000),
-      }
-      this.#groups.set(ctx.user, cached)
-    }
-    const groups = new Set([...cached.groups, ...(ctx.groups ?? [])])
-    const s = this.#settings
+  /** The caller with its groups; cached per user for `groupsCacheMs` (one Map lookup when warm). */
+  #cachedUser(ctx: CallerContext): UserInfo | undefined {
+    const cached = this.#groups.get(ctx?.user)
+    if (cached === undefined || cached.expires < Date.now()) return undefined
+    if (ctx.groups === undefined || ctx.groups.length === 0) return cached.info
+    const groups = new Set([...cached.info.groups, ...ctx.groups])
     return {
+      user: ctx.user,
+      groups,
+      isSuperuser: cached.info.isSuperuser || groups.has(this.#settings.supergroup),
+    }
+  }
+
+  async #loadUser(ctx: CallerContext): Promise<UserInfo> {
+    if (typeof ctx?.user !== 'string' || ctx.user === '') {
+      throw new FsError('INVALID_ARGUMENT', 'A caller user name is required')
+    }
+    const rows = await this.#pool.transaction(
+      (txn) =>
+        txn.all<{ group_name: string }>('SELECT group_name FROM user_groups WHERE user_name = ?', [
+          ctx.user,
+        ]),
+      { readOnly: true },
+    )
+    const groups = new Set(rows.map((r) => r.group_name))
+    const s = this.#settings
+    const info = {
       user: ctx.user,
       groups,
       isSuperuser: ctx.user === s.superuser || groups.has(s.supergroup),
     }
+    this.#groups.set(ctx.user, {
+      info,
+      expires: Date.now() + (this.#options.groupsCacheMs ?? 5000),
+    })
+    return this.#cachedUser(ctx) ?? info
   }
 
   /**
@@ -348,11 +357,15 @@ export class SqlMetaEngine implements MetaEngine {
     fn: (op: Op) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) throw new FsError('IO_ERROR', 'metadata engine is closed')
-    const user = await this.#userInfo(ctx)
+    const user = this.#cachedUser(ctx) ?? (await this.#loadUser(ctx))
     const env = this.#env!
     const maxAttempts = this.#options.maxTxnAttempts ?? 12
     for (let attempt = 1; ; attempt++) {
-      if (!options.readOnly) {
+      const idsLow =
+        this.#inodeIds.available < 64 ||
+        this.#blockIds.available < 8 ||
+        this.#genStamps.available < 8
+      if (!options.readOnly && idsLow) {
         await Promise.all([
           this.#inodeIds.ensure(64),
           this.#blockIds.ensure(8),

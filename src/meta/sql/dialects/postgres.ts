@@ -38,6 +38,16 @@ class PgTxn implements SqlTxn {
   async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0]
   }
+  async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    const { name, text } = this.names.get(sql)
+    const res = await this.client.query<unknown[]>({
+      name,
+      text,
+      values: params as unknown[],
+      rowMode: 'array',
+    })
+    return res.rows
+  }
   async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
     const { name, text } = this.names.get(sql)
     const res = await this.client.query({ name, text, values: params as unknown[] })

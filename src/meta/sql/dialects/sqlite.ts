@@ -19,7 +19,13 @@ export function sqliteFileOf(url: string): string {
 }
 
 class SqliteTxn implements SqlTxn {
-  constructor(readonly statement: (sql: string) => Statement) {}
+  constructor(
+    readonly statement: (sql: string) => Statement,
+    readonly rawStatement: (sql: string) => Statement,
+  ) {}
+  rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
+    return Promise.resolve(this.rawStatement(sql).all(...params) as unknown[][])
+  }
   all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     return Promise.resolve(this.statement(sql).all(...params) as T[])
   }
@@ -34,6 +40,7 @@ class SqliteTxn implements SqlTxn {
 class SqlitePool implements SqlPool {
   readonly #db: Database.Database
   readonly #statements = new Map<string, Statement>()
+  readonly #rawStatements = new Map<string, Statement>()
   readonly #queue = new AsyncQueue()
   readonly #txn: SqliteTxn
   readonly #begin: Statement
@@ -48,7 +55,10 @@ class SqlitePool implements SqlPool {
     this.#db.pragma('busy_timeout = 5000')
     this.#db.pragma('foreign_keys = ON')
     this.#db.defaultSafeIntegers(false)
-    this.#txn = new SqliteTxn((sql) => this.#statement(sql))
+    this.#txn = new SqliteTxn(
+      (sql) => this.#statement(sql),
+      (sql) => this.#rawStatement(sql),
+    )
     this.#begin = this.#db.prepare('BEGIN IMMEDIATE')
     this.#commit = this.#db.prepare('COMMIT')
     this.#rollback = this.#db.prepare('ROLLBACK')
@@ -59,6 +69,15 @@ class SqlitePool implements SqlPool {
     if (stmt === undefined) {
       stmt = this.#db.prepare(sql)
       this.#statements.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  #rawStatement(sql: string): Statement {
+    let stmt = this.#rawStatements.get(sql)
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql).raw(true)
+      this.#rawStatements.set(sql, stmt)
     }
     return stmt
   }
