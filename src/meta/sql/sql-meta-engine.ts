@@ -271,8 +271,12 @@ export class SqlMetaEngine implements MetaEngine {
     )
   }
 
-  /** Leader housekeeping: folds quota deltas, trims the retry cache, recovers expired leases. */
+  /**
+   * Leader housekeeping: folds quota deltas, trims the retry cache, clears the subtree marks and
+   * rows of dead NameNodes, recovers expired leases.
+   */
   async housekeeping(): Promise<void> {
+    await this.clearDeadNamenodes()
     while ((await applyQuotaUpdates(this.#pool)) > 0) {
       /* fold until none are pending */
     }
@@ -281,6 +285,37 @@ export class SqlMetaEngine implements MetaEngine {
       { readOnly: false },
     )
     await this.recoverExpiredLeases()
+  }
+
+  /**
+   * Clears subtree marks whose owner's heartbeat is older than `namenodeDeadAfterMs` (their work
+   * is finished by the client's retry), and forgets NameNodes silent for ten times that long.
+   * Returns how many marks were cleared.
+   */
+  async clearDeadNamenodes(nowMs: number = Date.now()): Promise<number> {
+    const deadAfter = this.#settings.namenodeDeadAfterMs
+    return this.#pool.transaction(
+      async (txn) => {
+        const stale = await txn.all<{ inode_id: number }>(
+          `SELECT s.inode_id FROM subtree_ops s LEFT JOIN namenodes n ON n.id = s.namenode_id
+           WHERE s.namenode_id <> ? AND (n.id IS NULL OR n.last_heartbeat < ?)`,
+          [this.#namenodeId, nowMs - deadAfter],
+        )
+        for (const { inode_id } of stale) {
+          await txn.run(
+            'UPDATE inodes SET subtree_owner = NULL, subtree_time = NULL WHERE id = ?',
+            [inode_id],
+          )
+          await txn.run('DELETE FROM subtree_ops WHERE inode_id = ?', [inode_id])
+        }
+        await txn.run('DELETE FROM namenodes WHERE id <> ? AND last_heartbeat < ?', [
+          this.#namenodeId,
+          nowMs - 10 * deadAfter,
+        ])
+        return stale.length
+      },
+      { readOnly: false },
+    )
   }
 
   async close(): Promise<void> {
