@@ -1,0 +1,205 @@
+/**
+ * @module
+ * Turns results into the Markdown report (workloads against their same-run baselines, the
+ * issue's targets with pass/short verdicts, memory) and the JSON file under `bench/results/`.
+ * Verdicts are informational: they never change the exit status.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join } from 'node:path'
+import { BASELINE } from './baselines.js'
+import type { BaselineResult } from './baselines.js'
+import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
+import { fmt } from './meta-bench.js'
+import type { MemoryResult } from './memory.js'
+
+/** Everything one run measured. */
+export interface BenchReport {
+  readonly startedAt: string
+  readonly host: { readonly cpus: number; readonly cpuModel: string; readonly node: string }
+  readonly options: Record<string, unknown>
+  readonly results: readonly WorkloadResult[]
+  readonly baselines: readonly BaselineResult[]
+  readonly memory?: MemoryResult | undefined
+}
+
+/** A target of the issue and whether this run met it. */
+export interface TargetVerdict {
+  readonly target: string
+  readonly measured: string
+  readonly verdict: 'pass' | 'short' | 'n/a'
+}
+
+/** The baseline a workload is compared with, per engine. */
+function baselineNameFor(workload: WorkloadName, engine: EngineKind): string {
+  const sqlite = engine === 'sqlite'
+  switch (workload) {
+    case 'getFileInfo':
+      return sqlite ? BASELINE.sqliteByName : BASELINE.pgById
+    case 'listStatus':
+      return sqlite ? BASELINE.sqliteList : BASELINE.pgList
+    default:
+      return sqlite ? BASELINE.sqliteInsert : BASELINE.pgInsert
+  }
+}
+
+/**
+ * The baseline run for a workload: PostgreSQL at the same number of callers; SQLite's raw loops
+ * are synchronous (one caller is all a connection can serve), so every SQLite row uses them.
+ */
+export function baselineFor(
+  r: Pick<WorkloadResult, 'workload' | 'engine' | 'callers'>,
+  baselines: readonly BaselineResult[],
+): BaselineResult | undefined {
+  const name = baselineNameFor(r.workload, r.engine)
+  return baselines.find(
+    (b) =>
+      b.name === name &&
+      b.engine === r.engine &&
+      (r.engine === 'sqlite' || b.callers === r.callers),
+  )
+}
+
+function ms(v: number): string {
+  return Number.isNaN(v) ? '–' : v < 0.1 ? v.toFixed(4) : v.toFixed(3)
+}
+
+/** The issue's targets, judged on this run. */
+export function targetVerdicts(report: BenchReport): TargetVerdict[] {
+  const out: TargetVerdict[] = []
+  const find = (w: WorkloadName, e: EngineKind, c: number): WorkloadResult | undefined =>
+    report.results.find((r) => r.workload === w && r.engine === e && r.callers === c)
+  const gfi = find('getFileInfo', 'sqlite', 1)
+  const raw = gfi && baselineFor(gfi, report.baselines)
+  out.push(
+    gfi && raw
+      ? ratioVerdict(
+          'SQLite getFileInfo 6-deep ≥ 0.5× raw (parent_id,name) lookup, 1 caller',
+          gfi.opsPerSec,
+          raw.opsPerSec,
+          0.5,
+        )
+      : na('SQLite getFileInfo 6-deep ≥ 0.5× raw (parent_id,name) lookup, 1 caller'),
+  )
+  const creates = report.results.filter((r) => r.workload === 'create' && r.engine === 'sqlite')
+  for (const c of creates) {
+    out.push({
+      target: `SQLite create ≥ 10 000/s (${c.callers} caller${c.callers > 1 ? 's' : ''})`,
+      measured: `${fmt(c.opsPerSec)}/s`,
+      verdict: c.opsPerSec >= 10_000 ? 'pass' : 'short',
+    })
+  }
+  if (creates.length === 0) out.push(na('SQLite create ≥ 10 000/s'))
+  const pgGfi = report.results.filter(
+    (r) => r.workload === 'getFileInfo' && r.engine === 'postgres',
+  )
+  for (const g of pgGfi) {
+    const b = baselineFor(g, report.baselines)
+    const label = `PostgreSQL getFileInfo ≥ 0.5× raw pg pk lookup, ${g.callers} in flight`
+    out.push(b ? ratioVerdict(label, g.opsPerSec, b.opsPerSec, 0.5) : na(label))
+  }
+  if (pgGfi.length === 0) out.push(na('PostgreSQL getFileInfo ≥ 0.5× raw pg pk lookup'))
+  const mem = report.memory
+  const memLabel = 'NameNode over 1 M inodes < 300 MB RSS'
+  if (mem === undefined) out.push(na(memLabel))
+  else {
+    const direct = mem.inodes >= 1_000_000
+    const mb = direct ? mem.rssAfterMb : mem.rssAt1MExtrapolatedMb
+    out.push({
+      target: memLabel,
+      measured: direct
+        ? `${mb.toFixed(0)} MB RSS at ${fmt(mem.inodes)} inodes`
+        : `${mb.toFixed(0)} MB extrapolated from ${fmt(mem.inodes)} inodes (measure with --inodes 1000000)`,
+      verdict: mb < 300 ? 'pass' : 'short',
+    })
+  }
+  return out
+}
+
+function ratioVerdict(target: string, value: number, base: number, min: number): TargetVerdict {
+  const ratio = value / base
+  return {
+    target,
+    measured: `${fmt(value)} vs ${fmt(base)} ops/s = ${ratio.toFixed(2)}×`,
+    verdict: ratio >= min ? 'pass' : 'short',
+  }
+}
+
+function na(target: string): TargetVerdict {
+  return { target, measured: 'not run', verdict: 'n/a' }
+}
+
+/** The Markdown report. */
+export function renderMarkdown(report: BenchReport): string {
+  const lines: string[] = []
+  lines.push(`# Metadata benchmark — ${report.startedAt}`)
+  lines.push('')
+  lines.push(
+    `Host: ${report.host.cpus} × ${report.host.cpuModel}, Node ${report.host.node}. Options: \`${JSON.stringify(report.options)}\``,
+  )
+  lines.push('')
+  lines.push('## Workloads vs same-run baselines')
+  lines.push('')
+  lines.push(
+    '| workload | engine | callers | ops/s | p50 ms | p99 ms | baseline | baseline ops/s | ratio |',
+  )
+  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|')
+  for (const r of report.results) {
+    const b = baselineFor(r, report.baselines)
+    const errs = r.errors > 0 ? ` (${r.errors} errors)` : ''
+    lines.push(
+      `| ${r.workload}${errs} | ${r.engine} | ${r.callers} | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${
+        b ? `${b.name}${b.engine === 'postgres' ? ` ×${b.callers}` : ''}` : '–'
+      } | ${b ? fmt(b.opsPerSec) : '–'} | ${b ? (r.opsPerSec / b.opsPerSec).toFixed(2) : '–'} |`,
+    )
+  }
+  lines.push('')
+  lines.push('## Baselines')
+  lines.push('')
+  lines.push('| baseline | engine | callers | ops/s | p50 ms | p99 ms |')
+  lines.push('|---|---|---:|---:|---:|---:|')
+  for (const b of report.baselines) {
+    lines.push(
+      `| ${b.name} | ${b.engine} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} |`,
+    )
+  }
+  lines.push('')
+  lines.push('## Targets (informational)')
+  lines.push('')
+  lines.push('| target | measured | verdict |')
+  lines.push('|---|---|---|')
+  for (const t of targetVerdicts(report))
+    lines.push(`| ${t.target} | ${t.measured} | ${t.verdict} |`)
+  const mem = report.memory
+  if (mem !== undefined) {
+    lines.push('')
+    lines.push('## Memory')
+    lines.push('')
+    lines.push(
+      '| engine | inodes | build s | build inodes/s | RSS before MB | RSS after MB | heap before MB | heap after MB | hint cache entries | RSS B/inode | heap B/cache entry | RSS at 1 M (extrapolated) MB |',
+    )
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+    lines.push(
+      `| ${mem.engine} | ${fmt(mem.inodes)} | ${mem.buildSeconds.toFixed(1)} | ${fmt(mem.buildInodesPerSec)} | ${mem.rssBeforeMb.toFixed(1)} | ${mem.rssAfterMb.toFixed(1)} | ${mem.heapUsedBeforeMb.toFixed(1)} | ${mem.heapUsedAfterMb.toFixed(1)} | ${fmt(mem.hintCacheSize)} | ${fmt(mem.rssBytesPerInode)} | ${fmt(mem.heapBytesPerCacheEntry)} | ${mem.rssAt1MExtrapolatedMb.toFixed(0)} |`,
+    )
+  }
+  lines.push('')
+  return lines.join('\n')
+}
+
+/** Writes the report as `bench/results/meta-<timestamp>.json`; returns the path. */
+export function writeJson(report: BenchReport, dir: string): string {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, `meta-${report.startedAt.replace(/[:.]/g, '-')}.json`)
+  writeFileSync(
+    file,
+    JSON.stringify({ ...report, targets: targetVerdicts(report) }, null, 2) + '\n',
+  )
+  return file
+}
+
+/** Host facts for the report. */
+export function hostInfo(): BenchReport['host'] {
+  const list = cpus()
+  return { cpus: list.length, cpuModel: list[0]?.model ?? 'unknown', node: process.version }
+}
