@@ -55,6 +55,8 @@ export const FS_ERRORS = {
   INVALID_ARGUMENT: { javaClassName: 'java.lang.IllegalArgumentException', http: 400 },
   UNSUPPORTED: { javaClassName: 'java.lang.UnsupportedOperationException', http: 400 },
   INTERNAL: { javaClassName: 'java.lang.RuntimeException', http: 500 },
+  /** An invalid ACL or ACL change (an IOException in Hadoop, hence 403). */
+  ACL_EXCEPTION: { javaClassName: 'org.apache.hadoop.hdfs.protocol.AclException', http: 403 },
 } as const satisfies Record<string, { javaClassName: string; http: number }>
 
 /** One of the codes of {@link FS_ERRORS}. */
