@@ -19,8 +19,10 @@ import { subtreeUsage } from '../subtree-usage.js'
 
 export async function getContentSummary(op: Op, path: HdfsPath): Promise<ContentSummary> {
   const resolved = await resolvePath(op, path)
+  const found = resolved.target
+  const listable = found !== undefined && isDirectory(found)
+  await checkPermission(op, resolved, listable ? { access: FsAction.READ_EXECUTE } : {})
   const target = resolved.requireTarget()
-  await checkPermission(op, resolved, isDirectory(target) ? { access: FsAction.READ_EXECUTE } : {})
   const usage = await subtreeUsage(op, target)
   const quota = target.has_quota === 1 ? await readQuota(op, target.id) : undefined
   return {
@@ -35,8 +37,8 @@ export async function getContentSummary(op: Op, path: HdfsPath): Promise<Content
 
 export async function getQuotaUsage(op: Op, path: HdfsPath): Promise<QuotaUsage> {
   const resolved = await resolvePath(op, path)
-  const target = resolved.requireTarget()
   await checkPermission(op, resolved, {})
+  const target = resolved.requireTarget()
   const quota = target.has_quota === 1 ? await readQuota(op, target.id) : undefined
   if (quota !== undefined) {
     return {

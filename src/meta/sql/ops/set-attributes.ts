@@ -24,8 +24,9 @@ export async function lockTarget(
   check: PermissionCheck,
 ): Promise<{ resolved: ResolvedPath; target: InodeRow }> {
   const resolved = await resolvePath(op, path)
-  const target = resolved.requireTarget()
+  // Permission first: a caller who may not traverse the path must not learn whether it exists.
   await checkPermission(op, resolved, check)
+  const target = resolved.requireTarget()
   await lockInodes(op, [{ row: target, depth: resolved.depth, exclusive: true }], [resolved])
   return { resolved, target }
 }
