@@ -236,6 +236,24 @@ export function namespaceCases(factory: EngineFactory): void {
       }))
   })
 
+  describe('caching', () => {
+    it('reads through another engine never return stale rows', () =>
+      withEngine(factory, async (e, handle) => {
+        const other = await handle.another()
+        await e.mkdirs({ path: '/c/d' }, ctx)
+        for (let i = 0; i < 3; i++)
+          assert.equal((await other.getFileInfo('/c/d', ctx)).permission, 0o755)
+        await e.setPermission('/c/d', 0o700, ctx)
+        assert.equal((await other.getFileInfo('/c/d', ctx)).permission, 0o700)
+        await e.setPermission('/c', 0o700, ctx)
+        await e.setOwner('/c', 'alice', undefined, ctx)
+        await rejectsWith(other.getFileInfo('/c/d', { user: 'bob' }), 'ACCESS_DENIED')
+        await e.delete({ path: '/c', recursive: true }, ctx)
+        await rejectsWith(other.getFileInfo('/c/d', ctx), 'FILE_NOT_FOUND')
+        await rejectsWith(e.getFileInfo('/c/d', ctx), 'FILE_NOT_FOUND')
+      }))
+  })
+
   describe('delete', () => {
     it('deletes files and empty directories; false when missing', () =>
       withEngine(factory, async (e) => {

@@ -50,13 +50,6 @@ export class InodeHintCache {
     this.#entries.delete(path)
   }
 
-  /** Forgets `path` and everything below it (after a directory rename or delete). */
-  deleteTree(path: string): void {
-    this.#entries.delete(path)
-    const prefix = path === '/' ? '/' : path + '/'
-    for (const key of this.#entries.keys()) if (key.startsWith(prefix)) this.#entries.delete(key)
-  }
-
   clear(): void {
     this.#entries.clear()
   }

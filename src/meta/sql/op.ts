@@ -6,6 +6,7 @@
 import type { UserInfo } from '../../common/permission.js'
 import type { IdAllocator } from './id-allocator.js'
 import type { InodeHintCache } from './inode-hint-cache.js'
+import type { InodeRowCache } from './inode-row-cache.js'
 import type { SqlDialectProfile, SqlTxn } from './sql-dialect.js'
 
 /** Engine settings every NameNode shares (cluster-wide defaults). All durations in ms. */
@@ -53,6 +54,8 @@ export interface OpEnv {
   readonly profile: SqlDialectProfile
   readonly settings: EngineSettings
   readonly hints: InodeHintCache
+  /** Whole rows between read-only units, where the dialect has a change epoch (SQLite). */
+  readonly rowCache: InodeRowCache
   readonly inodeIds: IdAllocator
   readonly blockIds: IdAllocator
   readonly genStamps: IdAllocator

@@ -175,6 +175,36 @@ async function readPathForRead(op: Op, ids: readonly number[]): Promise<Map<numb
   return byId
 }
 
+/**
+ * Reads rows through the engine's row cache: cached rows are current while the change epoch
+ * stands; the missing ones are read in one statement (usually just the target) and cached. If
+ * the epoch moved meanwhile (another process committed), everything is read again.
+ */
+async function readThroughRowCache(
+  op: Op,
+  ids: readonly number[],
+  epoch: number,
+): Promise<Map<number, InodeRow>> {
+  const cache = op.env.rowCache
+  const cached = cache.at(epoch)
+  const byId = new Map<number, InodeRow>()
+  const missing: number[] = []
+  for (const id of ids) {
+    const row = cached.get(id)
+    if (row === undefined) missing.push(id)
+    else byId.set(id, row)
+  }
+  if (missing.length === 0) return byId
+  const fresh = await readInodesById(op, missing)
+  const now = op.txn.changeEpoch()
+  if (now !== epoch) return readInodesById(op, ids)
+  for (const row of fresh.values()) {
+    cache.add(row)
+    byId.set(row.id, row)
+  }
+  return byId
+}
+
 /** Reads one child by name. */
 export async function readChild(
   op: Op,
@@ -200,8 +230,13 @@ export async function resolvePath(op: Op, path: HdfsPath): Promise<ResolvedPath>
     if (id === undefined) break
     ids.push(id)
   }
+  const epoch = op.readOnly ? op.txn.changeEpoch() : undefined
   let byId =
-    op.readOnly && ids.length > 1 ? await readPathForRead(op, ids) : await readInodesById(op, ids)
+    epoch !== undefined
+      ? await readThroughRowCache(op, ids, epoch)
+      : op.readOnly && ids.length > 1
+        ? await readPathForRead(op, ids)
+        : await readInodesById(op, ids)
   let inodes = validChain(path, ids, byId)
   if (inodes.length < ids.length) {
     for (let i = inodes.length; i < ids.length; i++) hints.delete(prefixes[i]!)
@@ -213,6 +248,7 @@ export async function resolvePath(op: Op, path: HdfsPath): Promise<ResolvedPath>
     const child = await readChild(op, parent.id, components[inodes.length - 1]!)
     if (child === undefined) break
     hints.set(prefixes[inodes.length]!, child.id)
+    if (epoch !== undefined && op.txn.changeEpoch() === epoch) op.env.rowCache.add(child)
     inodes.push(child)
     walked = true
   }

@@ -20,6 +20,12 @@ export interface SqlTxn {
    * wide rows (better-sqlite3 `raw`, pg `rowMode: 'array'`). For the hot path.
    */
   rows(sql: string, params?: readonly unknown[]): Promise<unknown[][]>
+  /**
+   * A number that changes whenever the database may have changed since it was last returned
+   * (another connection committed, or this pool ran a write); undefined where the dialect cannot
+   * tell cheaply, and then nothing may be cached across units.
+   */
+  changeEpoch(): number | undefined
 }
 
 export interface TxnOptions {

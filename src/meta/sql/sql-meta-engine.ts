@@ -46,6 +46,7 @@ import type {
 } from '../meta-engine.js'
 import { IdAllocator } from './id-allocator.js'
 import { InodeHintCache } from './inode-hint-cache.js'
+import { InodeRowCache } from './inode-row-cache.js'
 import { ROOT_ID, TYPE_DIRECTORY } from './inode-row.js'
 import type { Op, OpEnv, EngineSettings, TxnRunner } from './op.js'
 import { DEFAULT_SETTINGS } from './op.js'
@@ -222,6 +223,7 @@ export class SqlMetaEngine implements MetaEngine {
       profile: this.#profile,
       settings: this.#settings,
       hints: this.#hints,
+      rowCache: new InodeRowCache(),
       inodeIds: this.#inodeIds,
       blockIds: this.#blockIds,
       genStamps: this.#genStamps,

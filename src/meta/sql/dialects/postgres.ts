@@ -38,6 +38,9 @@ class PgTxn implements SqlTxn {
   async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.all<T>(sql, params))[0]
   }
+  changeEpoch(): undefined {
+    return undefined
+  }
   async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
     const { name, text } = this.names.get(sql)
     const res = await this.client.query<unknown[]>({

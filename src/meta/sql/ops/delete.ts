@@ -59,7 +59,7 @@ export async function deleteOp(op: Op, path: HdfsPath, recursive: boolean): Prom
   await deleteDeepestFirst(op, ids)
   await touchDirectory(op, parent, -1)
   await logChange(op, 'DELETE', target)
-  op.env.hints.deleteTree(path.path)
+  op.env.hints.delete(path.path) // hints below it fail validation and age out
   return { deleted: true }
 }
 

@@ -141,8 +141,8 @@ export async function rename(
   await logChange(op, 'RENAME', { id: source.id, parent_id: dstParent.id, name: dst.name })
 
   const { hints } = op.env
-  hints.deleteTree(srcPath.path)
-  hints.deleteTree(dstPath.path)
+  // Hints below the old path fail validation (parent links) and age out of the LRU: no scan.
+  hints.delete(srcPath.path)
   hints.set(dstPath.path, source.id)
   return true
 }

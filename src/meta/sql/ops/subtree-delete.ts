@@ -110,7 +110,7 @@ export async function subtreeDelete(
       await op.txn.run('DELETE FROM inodes WHERE id = ?', [rootId])
       await touchDirectory(op, parent, -1)
       await logChange(op, 'DELETE', root)
-      op.env.hints.deleteTree(path.path)
+      op.env.hints.delete(path.path)
       return true
     },
     { readOnly: false, subtreeRootId: rootId },
