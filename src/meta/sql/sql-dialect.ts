@@ -63,7 +63,7 @@ export interface SqlDialectProfile {
   readonly types: SqlTypes
   /** Appended to a SELECT to take a shared row lock ('' where the database serialises writers). */
   readonly forShare: string
-  /** Appended to a SELECT to take an exclusive row lock. */
+  /** Appended to a SELECT to take an exclusive row lock (one that FK checks do not conflict with). */
   readonly forUpdate: string
   open(url: string, options: { poolSize: number }): Promise<SqlPool>
   /** Deadlock, serialization failure, SQLITE_BUSY: the transaction may be run again. */

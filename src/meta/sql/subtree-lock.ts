@@ -6,6 +6,7 @@
  * work then runs in many small transactions; a last transaction clears the mark. A mark whose
  * owner stopped heart-beating is ignored, so a client's retry on another NameNode takes over.
  */
+import { FsError } from '../../common/fs-error.js'
 import type { HdfsPath } from '../../common/hdfs-path.js'
 import { FsAction } from '../../common/permission.js'
 import type { InodeRow } from './inode-row.js'
@@ -104,4 +105,20 @@ export async function quiesceSubtree(
 ): Promise<void> {
   const dirs = await listDirs()
   for (let i = 0; i < dirs.length; i += batchSize) await runBatch(dirs.slice(i, i + batchSize))
+}
+
+/**
+ * Locks the subtree root for the final step and checks the mark is still this engine's.
+ * @throws FsError FILE_NOT_FOUND when the root is gone, RETRIABLE when another NameNode took
+ *   the operation over (this one looked dead)
+ */
+export async function requireOwnMark(op: Op, rootId: number, path: string): Promise<void> {
+  const row = await op.txn.get<{ subtree_owner: number | null }>(
+    `SELECT subtree_owner FROM inodes WHERE id = ?${op.env.profile.forUpdate}`,
+    [rootId],
+  )
+  if (row === undefined) throw new FsError('FILE_NOT_FOUND', `File does not exist: ${path}`)
+  if (row.subtree_owner !== op.env.namenodeId) {
+    throw new FsError('RETRIABLE', `${path}: the subtree operation was taken over; retry`)
+  }
 }

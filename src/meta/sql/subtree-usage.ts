@@ -66,3 +66,51 @@ export function subtreeIds(
 ): Promise<{ id: number; type: number; depth: number }[]> {
   return op.txn.all(IDS_SQL, [rootId, limit])
 }
+
+const DIR_LEVELS_SQL = `WITH RECURSIVE t (id, depth) AS (
+    SELECT id, 0 FROM inodes WHERE id = ?
+    UNION ALL
+    SELECT c.id, t.depth + 1 FROM inodes c JOIN t ON c.parent_id = t.id WHERE c.type = ${TYPE_DIRECTORY}
+  )
+  SELECT id, depth FROM t`
+
+/**
+ * Locks every directory below `rootId` (the caller holds the root), level by level and by id
+ * within a level — the engine's lock order — until no unlocked directory is left. Writers lock
+ * the directory they change, so afterwards none is inside the subtree and none can enter it
+ * unseen: their re-validation after the wait sees what this transaction did. Shared locks keep
+ * the subtree stable (a directory moving across quotas); exclusive ones let it be deleted.
+ * No-op on single-writer databases.
+ */
+export async function lockSubtreeDirectories(
+  op: Op,
+  rootId: number,
+  exclusive: boolean,
+): Promise<void> {
+  const { profile } = op.env
+  if (profile.singleWriter) return
+  const lock = exclusive ? profile.forUpdate : profile.forShare
+  const locked = new Set<number>([rootId])
+  for (;;) {
+    const dirs = await op.txn.all<{ id: number; depth: number }>(DIR_LEVELS_SQL, [rootId])
+    const levels = new Map<number, number[]>()
+    for (const d of dirs) {
+      if (locked.has(d.id)) continue
+      const level = levels.get(d.depth) ?? []
+      level.push(d.id)
+      levels.set(d.depth, level)
+    }
+    if (levels.size === 0) return
+    for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
+      const ids = levels.get(depth)!
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500)
+        await op.txn.all(
+          `SELECT id FROM inodes WHERE id IN (${'?,'.repeat(chunk.length - 1)}?) ORDER BY id${lock}`,
+          chunk,
+        )
+        for (const id of chunk) locked.add(id)
+      }
+    }
+  }
+}

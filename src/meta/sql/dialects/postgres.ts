@@ -116,7 +116,10 @@ export const postgresProfile: SqlDialectProfile = {
     serialPk: 'BIGSERIAL PRIMARY KEY',
   },
   forShare: ' FOR SHARE',
-  forUpdate: ' FOR UPDATE',
+  // NO KEY UPDATE: exclusive against other writers, but compatible with the KEY SHARE locks that
+  // foreign-key checks take (inserting a child, a quota delta), which would otherwise lock rows
+  // out of our (depth, id) order and deadlock. A DELETE still takes the full lock itself.
+  forUpdate: ' FOR NO KEY UPDATE',
   open(url, { poolSize }) {
     return Promise.resolve(new PgPool(url, poolSize))
   },

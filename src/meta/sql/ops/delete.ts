@@ -16,7 +16,8 @@ import { lockInodes, resolvePath } from '../path-resolver.js'
 import type { ResolvedPath } from '../path-resolver.js'
 import { checkPermission, readAccessAcls } from '../permission-checker.js'
 import { chargeQuota, quotaDirs } from '../quota.js'
-import { subtreeIds, subtreeUsage } from '../subtree-usage.js'
+import { refuseBusySubtree } from '../subtree-lock.js'
+import { lockSubtreeDirectories, subtreeIds, subtreeUsage } from '../subtree-usage.js'
 
 /** What a delete transaction decided. */
 export type DeleteOutcome = { readonly deleted: boolean } | { readonly subtree: ResolvedPath }
@@ -44,6 +45,11 @@ export async function deleteOp(op: Op, path: HdfsPath, recursive: boolean): Prom
   ]
   if (isDirectory(target) && target.children_num > 0) {
     const limit = op.env.settings.subtreeBatchSize
+    ids = await subtreeIds(op, target.id, limit + 1)
+    if (ids.length > limit) return { subtree: resolved }
+    await refuseBusySubtree(op, path.path)
+    // Writers deeper inside lock only their own parent: lock every directory, then list again.
+    await lockSubtreeDirectories(op, target.id, true)
     ids = await subtreeIds(op, target.id, limit + 1)
     if (ids.length > limit) return { subtree: resolved }
     await checkSubtreeAccess(op, resolved, ids)

@@ -14,7 +14,7 @@ import type { Op, TxnRunner } from '../op.js'
 import { resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { readQuota } from '../quota.js'
-import { markSubtree, unmarkSubtree } from '../subtree-lock.js'
+import { markSubtree, requireOwnMark, unmarkSubtree } from '../subtree-lock.js'
 import { subtreeUsage } from '../subtree-usage.js'
 
 export async function getContentSummary(op: Op, path: HdfsPath): Promise<ContentSummary> {
@@ -120,6 +120,7 @@ export async function setQuota(
     }
     await run(
       async (op) => {
+        await requireOwnMark(op, rootId, path.path)
         const existing = await readQuota(op, rootId)
         const ns = req.nsQuota ?? existing?.ns_quota ?? -1
         const ss = req.ssQuota ?? existing?.ss_quota ?? -1

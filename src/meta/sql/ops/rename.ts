@@ -18,7 +18,7 @@ import { refuseBusySubtree } from '../subtree-lock.js'
 import type { InodeLock, ResolvedPath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { chargeQuota, quotaDirs } from '../quota.js'
-import { subtreeUsage } from '../subtree-usage.js'
+import { lockSubtreeDirectories, subtreeUsage } from '../subtree-usage.js'
 import { TxnRestart } from '../txn-restart.js'
 
 export interface RenameMode {
@@ -85,6 +85,12 @@ export async function rename(
     )
   }
   const dstParent = dst.parent!
+  if (!isDirectory(dstParent)) {
+    return fail(
+      'PARENT_NOT_DIRECTORY',
+      `rename destination parent ${prefixPath(dstPath, dst.depth - 1)} is a file.`,
+    )
+  }
   const overwritten = dst.target
   if (overwritten !== undefined) {
     if (mode.legacy) return false
@@ -124,6 +130,10 @@ export async function rename(
   if (overwritten === undefined && !op.env.profile.singleWriter) {
     if ((await readChild(op, dstParent.id, dst.name)) !== undefined)
       throw new TxnRestart('destination appeared')
+  }
+  if (overwritten !== undefined && isDirectory(overwritten) && overwritten.children_num > 0) {
+    // Checked again under the lock: an entry may have been created in it meanwhile.
+    throw new FsError('IO_ERROR', `rename destination directory is not empty: ${dstPath.path}`)
   }
 
   await moveQuota(op, src, dst, source, overwritten)
@@ -171,6 +181,8 @@ async function moveQuota(
     await chargeQuota(op, dstDirs, -gone.inodes, -gone.space, pathOf(dst))
   }
   if (leaving.length === 0 && entering.length === 0) return
+  // Writers deeper inside would charge the quotas of the old chain: hold them off while moving.
+  if (isDirectory(source)) await lockSubtreeDirectories(op, source.id, false)
   const usage = await subtreeUsage(op, source)
   await chargeQuota(op, entering, usage.inodes, usage.space, pathOf(dst))
   await chargeQuota(op, leaving, -usage.inodes, -usage.space, pathOf(src))

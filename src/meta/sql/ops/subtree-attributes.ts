@@ -10,7 +10,7 @@ import type { HdfsPath } from '../../../common/hdfs-path.js'
 import { logChange } from '../changelog.js'
 import { TYPE_DIRECTORY } from '../inode-row.js'
 import type { Op, TxnRunner } from '../op.js'
-import { markSubtree, unmarkSubtree } from '../subtree-lock.js'
+import { markSubtree, requireOwnMark, unmarkSubtree } from '../subtree-lock.js'
 
 /** What to change; undefined fields stay. */
 export interface AttributeChange {
@@ -77,6 +77,7 @@ export async function setAttributesRecursive(
     }
     await run(
       async (op) => {
+        await requireOwnMark(op, rootId, path.path)
         await applyChange(op, 'id = ?', [rootId], change)
         await logChange(op, 'UPDATE', marked.root)
         await unmarkSubtree(op, rootId, path.path)
