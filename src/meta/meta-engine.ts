@@ -6,6 +6,16 @@
  * invalid ones fail with `FsError('INVALID_PATH')`.
  */
 import type { AclEntry } from '../common/permission.js'
+import type {
+  BadBlockRequest,
+  BlockReceivedRequest,
+  BlockReportBucketsRequest,
+  BlockReportHashesRequest,
+  DatanodeCommand,
+  DatanodeInfo,
+  DatanodeRegistration,
+  HeartbeatRequest,
+} from '../protocol/datanode-protocol.js'
 
 /** Who performs an operation, and the ids that make a retried mutation exactly-once. */
 export interface CallerContext {
@@ -218,6 +228,35 @@ export interface LeaseInfo {
   readonly paths: readonly string[]
 }
 
+/** A block of a file with where its finalized replicas are. */
+export interface BlockLocation extends BlockRecord {
+  /** Offset of the block's first byte in the file. */
+  readonly offset: number
+  /** Uuids of live DataNodes holding a finalized replica (not decommissioned, not dead). */
+  readonly datanodes: readonly string[]
+}
+
+/** Where a file's bytes are: inline in the database, or in blocks. */
+export interface FileLocations {
+  readonly file: InodeRecord
+  /** The whole content of an inline (small) file. */
+  readonly inlineData?: Uint8Array | undefined
+  /** Blocks overlapping the requested range, in order. */
+  readonly blocks: readonly BlockLocation[]
+}
+
+/** Storage policies a directory can carry (HDFS names; `DB` is HopsFS's small-files policy). */
+export type StoragePolicy = 'DEFAULT' | 'DB' | 'HOT'
+
+/** What the replication check found and did (leader housekeeping). */
+export interface ReplicationReport {
+  readonly deadDatanodes: number
+  readonly underReplicatedBlocks: number
+  readonly replicationsScheduled: number
+  readonly excessDeletesScheduled: number
+  readonly decommissioned: number
+}
+
 export interface MetaEngineStats {
   /** Transactions restarted after a retryable conflict since the engine opened. */
   readonly txnRestarts: number
@@ -318,6 +357,53 @@ export interface MetaEngine {
   abandonBlock(req: AbandonBlockRequest, ctx: CallerContext): Promise<void>
   updateBlock(req: UpdateBlockRequest, ctx: CallerContext): Promise<BlockRecord>
   getBlocks(path: string, ctx: CallerContext): Promise<BlockRecord[]>
+
+  // ---- data path: small files and block locations ----
+  /**
+   * The small-file limit in force for new files at `path`: `smallFileMaxBytes` (default 64 KiB)
+   * unless the nearest ancestor with a storage policy says `HOT` (0: blocks only).
+   */
+  smallFileLimit(path: string, ctx: CallerContext): Promise<number>
+  /** Creates a whole small file with its bytes in `file_data`, closed, in one transaction. */
+  createInline(
+    req: Omit<CreateRequest, 'clientName'> & { readonly data: Uint8Array },
+    ctx: CallerContext,
+  ): Promise<InodeRecord>
+  /** Closes a file under construction (e.g. reopened by append) with its whole content inline. */
+  completeInline(
+    req: { readonly path: string; readonly clientName: string; readonly data: Uint8Array },
+    ctx: CallerContext,
+  ): Promise<InodeRecord>
+  /** The bytes or blocks covering [offset, offset + length); READ permission. */
+  getBlockLocations(
+    req: { readonly path: string; readonly offset: number; readonly length: number },
+    ctx: CallerContext,
+  ): Promise<FileLocations>
+  setStoragePolicy(path: string, policy: StoragePolicy, ctx: CallerContext): Promise<void>
+  /** The policy in force at `path` (its own or inherited), 'DEFAULT' when none. */
+  getStoragePolicy(path: string, ctx: CallerContext): Promise<StoragePolicy>
+
+  // ---- DataNodes (state in the database, so any NameNode serves any DataNode) ----
+  registerDatanode(reg: DatanodeRegistration): Promise<void>
+  /** Records the heartbeat; returns (and dequeues) the commands waiting for this DataNode. */
+  datanodeHeartbeat(req: HeartbeatRequest): Promise<DatanodeCommand[]>
+  /** Records finalized replicas (and deleted ones); replicas of unknown blocks are queued for deletion. */
+  blockReceived(req: BlockReceivedRequest): Promise<void>
+  /** Full report step 1: the buckets whose hash differs from the NameNode's view. */
+  blockReportHashes(req: BlockReportHashesRequest): Promise<number[]>
+  /** Full report step 2: the replicas of those buckets replace the NameNode's view of them. */
+  blockReportBuckets(req: BlockReportBucketsRequest): Promise<void>
+  /** A replica failed its checksum: forget it, delete it, re-replicate the block. */
+  reportBadBlock(req: BadBlockRequest): Promise<void>
+  listDatanodes(): Promise<DatanodeInfo[]>
+  /** Starts draining a DataNode: its replicas are copied elsewhere, then it is DECOMMISSIONED. */
+  decommissionDatanode(datanodeUuid: string): Promise<void>
+  /**
+   * Leader housekeeping: marks DataNodes without a heartbeat for `datanodeDeadAfterMs` DEAD,
+   * queues REPLICATE commands for blocks with fewer live replicas than their file's replication,
+   * DELETE commands for excess ones, and finishes decommissioning.
+   */
+  checkReplication(nowMs?: number): Promise<ReplicationReport>
 
   /** Replaces the groups of `user` in the `user_groups` table (the platform fills it). */
   setUserGroups(user: string, groups: readonly string[]): Promise<void>

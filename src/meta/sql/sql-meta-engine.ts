@@ -16,6 +16,19 @@ import {
 } from '../../common/permission.js'
 import type { AclEntry, UserInfo } from '../../common/permission.js'
 import type {
+  BadBlockRequest,
+  BlockReceivedRequest,
+  BlockReportBucketsRequest,
+  BlockReportHashesRequest,
+  DatanodeCommand,
+  DatanodeInfo,
+  DatanodeRegistration,
+  HeartbeatRequest,
+} from '../../protocol/datanode-protocol.js'
+import type {
+  FileLocations,
+  ReplicationReport,
+  StoragePolicy,
   AbandonBlockRequest,
   AclStatus,
   AddBlockRequest,
@@ -56,6 +69,7 @@ import { migrate } from './schema.js'
 import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
 import { TxnRestart } from './txn-restart.js'
 import { create, MAX_REPLICATION } from './ops/create.js'
+import type { ValidatedCreate } from './ops/create.js'
 import { createSymlink } from './ops/create-symlink.js'
 import { deleteOp } from './ops/delete.js'
 import { getFileInfo } from './ops/get-file-info.js'
@@ -79,6 +93,8 @@ import * as leaseOps from './ops/lease-ops.js'
 import { append } from './ops/append.js'
 import { truncate } from './ops/truncate.js'
 import { concat } from './ops/concat.js'
+import * as inline from './ops/inline-data.js'
+import * as datanodes from './ops/datanodes.js'
 import type { SubtreeProgress } from './ops/subtree-delete.js'
 
 /** Options of {@link SqlMetaEngine.open}; all optional. */
@@ -485,6 +501,12 @@ export class SqlMetaEngine implements MetaEngine {
     const p = parseHdfsPath(req.path)
     if (typeof req.clientName !== 'string' || req.clientName === '')
       throw new FsError('INVALID_ARGUMENT', 'create needs a clientName')
+    const v = this.#validateCreate(req)
+    return this.#mutate(ctx, (op) => create(op, p, req, v))
+  }
+
+  /** Checks and defaults what create and createInline share. */
+  #validateCreate(req: Omit<CreateRequest, 'clientName' | 'path'>): ValidatedCreate {
     const replication = req.replication ?? this.#settings.defaultReplication
     validateReplication(replication)
     const blockSize = req.blockSize ?? this.#settings.defaultBlockSize
@@ -494,13 +516,12 @@ export class SqlMetaEngine implements MetaEngine {
         `Invalid block size ${blockSize}: must be a positive multiple of 512`,
       )
     }
-    const v = {
+    return {
       mode: maskedMode(req.permission, DEFAULT_FILE_PERMISSION, req.umask),
       dirMode: maskedMode(undefined, DEFAULT_DIR_PERMISSION, req.umask),
       replication,
       blockSize,
     }
-    return this.#mutate(ctx, (op) => create(op, p, req, v))
   }
 
   async listStatus(req: ListStatusRequest, ctx: CallerContext): Promise<DirPage> {
@@ -735,6 +756,100 @@ export class SqlMetaEngine implements MetaEngine {
   /** The caller for housekeeping: the superuser. */
   #systemCtx(): CallerContext {
     return { user: this.#settings.superuser }
+  }
+
+  // ---- data path: small files and block locations -----------------------------------------------
+
+  async smallFileLimit(path: string, ctx: CallerContext): Promise<number> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => inline.smallFileLimit(op, p))
+  }
+
+  async createInline(
+    req: Omit<CreateRequest, 'clientName'> & { readonly data: Uint8Array },
+    ctx: CallerContext,
+  ): Promise<InodeRecord> {
+    const p = parseHdfsPath(req.path)
+    const v = this.#validateCreate(req)
+    return this.#mutate(ctx, (op) => inline.createInline(op, p, req, v))
+  }
+
+  async completeInline(
+    req: { readonly path: string; readonly clientName: string; readonly data: Uint8Array },
+    ctx: CallerContext,
+  ): Promise<InodeRecord> {
+    const p = parseHdfsPath(req.path)
+    return this.#mutate(ctx, (op) => inline.completeInline(op, p, req.clientName, req.data))
+  }
+
+  async getBlockLocations(
+    req: { readonly path: string; readonly offset: number; readonly length: number },
+    ctx: CallerContext,
+  ): Promise<FileLocations> {
+    const p = parseHdfsPath(req.path)
+    return this.#read(ctx, (op) => inline.getBlockLocations(op, p, req.offset, req.length))
+  }
+
+  async setStoragePolicy(path: string, policy: StoragePolicy, ctx: CallerContext): Promise<void> {
+    const p = parseHdfsPath(path)
+    await this.#mutate(ctx, (op) => inline.setStoragePolicy(op, p, policy))
+  }
+
+  async getStoragePolicy(path: string, ctx: CallerContext): Promise<StoragePolicy> {
+    const p = parseHdfsPath(path)
+    return this.#read(ctx, (op) => inline.getStoragePolicy(op, p))
+  }
+
+  // ---- DataNodes ------------------------------------------------------------------------------------
+
+  async registerDatanode(reg: DatanodeRegistration): Promise<void> {
+    await this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.registerDatanode(op, reg),
+    )
+  }
+
+  async datanodeHeartbeat(req: HeartbeatRequest): Promise<DatanodeCommand[]> {
+    return this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.heartbeat(op, req),
+    )
+  }
+
+  async blockReceived(req: BlockReceivedRequest): Promise<void> {
+    await this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.blockReceived(op, req),
+    )
+  }
+
+  async blockReportHashes(req: BlockReportHashesRequest): Promise<number[]> {
+    return this.withTxn(this.#systemCtx(), { readOnly: true }, (op) =>
+      datanodes.blockReportHashes(op, req),
+    )
+  }
+
+  async blockReportBuckets(req: BlockReportBucketsRequest): Promise<void> {
+    await this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.blockReportBuckets(op, req),
+    )
+  }
+
+  async reportBadBlock(req: BadBlockRequest): Promise<void> {
+    await this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.reportBadBlock(op, req),
+    )
+  }
+
+  async listDatanodes(): Promise<DatanodeInfo[]> {
+    return this.withTxn(this.#systemCtx(), { readOnly: true }, (op) => datanodes.listDatanodes(op))
+  }
+
+  async decommissionDatanode(datanodeUuid: string): Promise<void> {
+    await this.withTxn(this.#systemCtx(), { readOnly: false }, (op) =>
+      datanodes.decommissionDatanode(op, datanodeUuid),
+    )
+  }
+
+  async checkReplication(nowMs: number = Date.now()): Promise<ReplicationReport> {
+    return datanodes.checkReplication(this.#runner(this.#systemCtx()), nowMs)
   }
 
   // ---- groups and quotas -------------------------------------------------------------------------

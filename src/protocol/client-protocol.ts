@@ -1,0 +1,145 @@
+/**
+ * @module
+ * What a writer or reader (the SDK, or a DataNode serving a WebHDFS CREATE/APPEND/OPEN on a
+ * client's behalf) asks the NameNode beyond WebHDFS (HDFS `ClientProtocol`): block allocation
+ * with target DataNodes, block locations, small files stored inline. JSON over HTTP(S):
+ * `POST {namenode}/internal/v1/client/{method}`; errors are WebHDFS `RemoteException` bodies.
+ */
+import type { DatanodeInfo } from './datanode-protocol.js'
+
+/** A block with the DataNodes to write it to or read it from (HDFS `LocatedBlock`). */
+export interface LocatedBlock {
+  readonly blockId: number
+  readonly genStamp: number
+  readonly numBytes: number
+  /** Offset of the block's first byte in the file. */
+  readonly offset: number
+  /** Write: the pipeline, first DataNode first. Read: live replicas, nearest first. */
+  readonly locations: readonly DatanodeInfo[]
+}
+
+/** HDFS `LocatedBlocks`: where a file's bytes are. */
+export interface LocatedBlocks {
+  readonly fileLength: number
+  readonly underConstruction: boolean
+  /** Small files: the whole content, base64; no blocks then. */
+  readonly inlineData?: string | undefined
+  readonly blocks: readonly LocatedBlock[]
+}
+
+/** Who a request acts for (insecure mode: trusted; secure mode: from the TLS identity). */
+export interface ActingUser {
+  /** The effective user (after `doas`). */
+  readonly user: string
+}
+
+/** `create`: a new file under construction, leased to `clientName`. */
+export interface CreateFileRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+  readonly overwrite: boolean
+  readonly replication?: number
+  readonly blockSize?: number
+  /** Octal mode before the umask, e.g. 0o644. */
+  readonly permission?: number
+  readonly createParent?: boolean
+}
+
+/**
+ * `createInline`: a whole small file in one transaction (inode + bytes), closed at once. Refused
+ * with IO_ERROR when the data is over the small-file limit of its directory.
+ */
+export interface CreateInlineRequest extends Omit<CreateFileRequest, 'clientName'> {
+  /** The file's bytes, base64. */
+  readonly data: string
+}
+
+/** `addBlock`: commit the previous block, allocate the next one and choose its pipeline. */
+export interface AddBlockRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+  readonly previous?: { readonly blockId: number; readonly numBytes: number } | undefined
+  /** DataNodes that failed this writer: not chosen again. */
+  readonly excludeDatanodes?: readonly string[]
+}
+
+/** `complete`: commit the last block and close the file; false until minimum replication. */
+export interface CompleteFileRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+  readonly last?: { readonly blockId: number; readonly numBytes: number } | undefined
+}
+
+export interface CompleteFileResponse {
+  readonly complete: boolean
+}
+
+/** `abandonBlock`: drop a block whose pipeline failed. */
+export interface AbandonBlockRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+  readonly blockId: number
+}
+
+/** `getBlockLocations`: the blocks (or inline bytes) covering [offset, offset + length). */
+export interface GetBlockLocationsRequest extends ActingUser {
+  readonly path: string
+  readonly offset: number
+  readonly length: number
+}
+
+/** `append`: reopen a closed file for `clientName`. */
+export interface AppendFileRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+}
+
+/**
+ * The reopened file: its length, its block size and replication, and either the partial last
+ * block to continue (with its pipeline) or, for an inline file, its current bytes (base64): the
+ * writer then finishes with `completeInline` (still small) or rewrites everything through
+ * `addBlock` (which moves the file to blocks).
+ */
+export interface AppendFileResponse {
+  readonly fileLength: number
+  readonly blockSize: number
+  readonly replication: number
+  readonly lastBlock?: LocatedBlock | undefined
+  readonly inlineData?: string | undefined
+}
+
+/** `completeInline`: close a file under construction with its whole (small) content inline. */
+export interface CompleteInlineRequest extends ActingUser {
+  readonly path: string
+  readonly clientName: string
+  /** The file's whole content, base64. */
+  readonly data: string
+}
+
+/** The limit under which a new file's bytes go to the database, for a path (directory policy). */
+export interface SmallFileLimitRequest extends ActingUser {
+  readonly path: string
+}
+
+export interface SmallFileLimitResponse {
+  /** 0 when the directory keeps every file in blocks. */
+  readonly smallFileMaxBytes: number
+}
+
+/** `renewLease`. */
+export interface RenewLeaseRequest extends ActingUser {
+  readonly clientName: string
+}
+
+/** Method names of the client protocol (the last path segment of the endpoint). */
+export type ClientProtocolMethod =
+  | 'create'
+  | 'createInline'
+  | 'addBlock'
+  | 'complete'
+  | 'abandonBlock'
+  | 'getBlockLocations'
+  | 'append'
+  | 'completeInline'
+  | 'smallFileLimit'
+  | 'renewLease'
