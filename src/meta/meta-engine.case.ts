@@ -10,6 +10,7 @@ import { permissionCases } from './cases/permission.case.js'
 import { quotaCases } from './cases/quota.case.js'
 import { xattrAclCases } from './cases/xattr-acl.case.js'
 import { blockLeaseCases } from './cases/block-lease.case.js'
+import { dataPathCases } from './cases/data-path.case.js'
 
 /** A fresh engine on an empty database, and a way to open more engines on the same one. */
 export interface TestEngine {
@@ -31,5 +32,6 @@ export function describeMetaEngine(name: string, factory: EngineFactory): void {
     quotaCases(factory)
     xattrAclCases(factory)
     blockLeaseCases(factory)
+    dataPathCases(factory)
   })
 }

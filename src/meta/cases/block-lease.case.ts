@@ -7,7 +7,24 @@ import type { BlockRecord, CallerContext } from '../meta-engine.js'
 import type { EngineFactory } from '../meta-engine.case.js'
 import type { SqlMetaEngine } from '../sql/sql-meta-engine.js'
 import { rejectsWith } from './namespace.case.js'
-import { ALICE, BOB, SUPER, withEngine } from './with-engine.js'
+import { ALICE, BOB, SUPER, withEngine as withAnyEngine } from './with-engine.js'
+import type { SqlMetaEngineOptions } from '../sql/sql-meta-engine.js'
+import type { TestEngine } from '../meta-engine.case.js'
+
+/**
+ * These cases run without DataNodes, so no replica is ever reported: minimum replication 0 lets
+ * committed blocks complete (the data-path cases cover minReplication 1 with reported replicas).
+ */
+function withEngine(
+  factory: EngineFactory,
+  fn: (engine: SqlMetaEngine, handle: TestEngine) => Promise<void>,
+  options?: SqlMetaEngineOptions,
+): Promise<void> {
+  return withAnyEngine(factory, fn, {
+    ...options,
+    settings: { minReplication: 0, ...options?.settings },
+  })
+}
 
 /** Small blocks keep the arithmetic readable (block sizes must be multiples of 512). */
 const BS = 1024
@@ -434,7 +451,6 @@ export function blockLeaseCases(factory: EngineFactory): void {
           [res.file.inline, res.file.length, res.file.underConstruction],
           [true, 11, true],
         )
-        await rejectsWith(e.addBlock({ path: '/small', clientName: 'c1' }, SUPER), 'IO_ERROR')
         assert.equal(await e.complete({ path: '/small', clientName: 'c1' }, SUPER), true)
         assert.equal(
           await e.truncate({ path: '/small', newLength: 5, clientName: 'c1' }, SUPER),
@@ -446,6 +462,29 @@ export function blockLeaseCases(factory: EngineFactory): void {
           op.txn.get<{ data: Uint8Array }>('SELECT data FROM file_data WHERE inode_id = ?', [id]),
         )
         assert.equal(Buffer.from(data!.data).toString(), 'hello')
+      }))
+
+    it('an inline file appended past the limit moves to blocks at its first addBlock', () =>
+      withEngine(factory, async (e) => {
+        await e.createInline({ path: '/grow', data: Buffer.from('0123456789') }, SUPER)
+        const opened = await e.append('/grow', 'c1', SUPER)
+        assert.deepEqual([opened.file.inline, opened.file.length], [true, 10])
+        const block = await e.addBlock({ path: '/grow', clientName: 'c1' }, SUPER)
+        const moved = await e.getFileInfo('/grow', SUPER)
+        assert.deepEqual([moved.inline, moved.length], [false, 0], 'the bytes left file_data')
+        assert.equal(
+          await e.complete(
+            { path: '/grow', clientName: 'c1', last: { blockId: block.blockId, numBytes: 700 } },
+            SUPER,
+          ),
+          true,
+        )
+        const done = await e.getFileInfo('/grow', SUPER)
+        assert.deepEqual([done.inline, done.length, done.underConstruction], [false, 700, false])
+        const rows = await e.withTxn(SUPER, { readOnly: true }, (op) =>
+          op.txn.all('SELECT inode_id FROM file_data WHERE inode_id = ?', [done.inodeId]),
+        )
+        assert.equal(rows.length, 0)
       }))
 
     it('truncates on a block boundary at once, and inside a block through recovery', () =>

@@ -33,6 +33,14 @@ export interface EngineSettings {
   readonly subtreeBatchSize: number
   /** How long a successful mutation's outcome stays in `retry_cache`. Default 10 min. */
   readonly retryCacheTtlMs: number
+  /** Files up to this many bytes live in the database (`file_data`); default 64 KiB. */
+  readonly smallFileMaxBytes: number
+  /** `dfs.namenode.replication.min`: replicas a block needs to be COMPLETE. Default 1. */
+  readonly minReplication: number
+  /** A DataNode without a heartbeat this long is DEAD (HDFS: 10.5 min). Default 30 s. */
+  readonly datanodeDeadAfterMs: number
+  /** A scheduled re-replication not confirmed in this time is scheduled again. Default 60 s. */
+  readonly replicationPendingTimeoutMs: number
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
@@ -47,6 +55,10 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
   namenodeDeadAfterMs: 10_000,
   subtreeBatchSize: 500,
   retryCacheTtlMs: 10 * 60_000,
+  smallFileMaxBytes: 64 * 1024,
+  minReplication: 1,
+  datanodeDeadAfterMs: 30_000,
+  replicationPendingTimeoutMs: 60_000,
 })
 
 /** Shared by every operation of one engine. */

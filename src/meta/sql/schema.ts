@@ -5,6 +5,7 @@
  */
 import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
 import * as m0001 from './migrations/0001-initial.js'
+import * as m0002 from './migrations/0002-datanodes.js'
 
 interface Migration {
   readonly version: number
@@ -12,7 +13,7 @@ interface Migration {
 }
 
 /** Every migration, oldest first. Add new files here. */
-export const MIGRATIONS: readonly Migration[] = [m0001]
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002]
 
 /** Counters' first values: root is inode 1; HDFS starts block ids above 2^30. */
 const COUNTER_SEEDS: Record<string, number> = {

@@ -29,15 +29,14 @@ import { logChange } from '../changelog.js'
 import { INODE_COLUMNS, isFile } from '../inode-row.js'
 import type { InodeRow } from '../inode-row.js'
 import type { Op } from '../op.js'
+import { liveReplicaCount } from './datanodes.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import type { ResolvedPath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { quotaDirs, readQuota } from '../quota.js'
 
-/** `blocks.state` values. */
-export const BLOCK_UNDER_CONSTRUCTION = 0
-export const BLOCK_COMMITTED = 1
-export const BLOCK_COMPLETE = 2
+import { BLOCK_COMMITTED, BLOCK_COMPLETE, BLOCK_UNDER_CONSTRUCTION } from '../block-state.js'
+export { BLOCK_COMMITTED, BLOCK_COMPLETE, BLOCK_UNDER_CONSTRUCTION }
 
 const STATE_NAMES: Record<number, BlockRecord['state']> = {
   [BLOCK_UNDER_CONSTRUCTION]: 'UNDER_CONSTRUCTION',
@@ -182,20 +181,22 @@ export function nextGenStamp(op: Op, current: number): number {
 }
 
 /**
- * Minimum-replication hook (HDFS `BlockManager.hasMinStorage`, `dfs.namenode.replication.min`):
- * a committed block is COMPLETE once enough DataNodes reported it. No DataNode reports replicas
- * yet, so every committed block counts as complete. When block reports fill `replicas`, count
- * them here: `commitBlock` then leaves blocks COMMITTED and `complete` returns false while the
- * penultimate or last block is short, as HDFS's `checkFileProgress` does.
+ * Minimum replication (HDFS `BlockManager.hasMinStorage`, `dfs.namenode.replication.min`): a
+ * committed block is COMPLETE once `minReplication` live DataNodes reported it (DataNodes report
+ * each replica before acknowledging the write, so normally at once); until then it stays
+ * COMMITTED, `complete` answers false and the writer retries, as HDFS's `checkFileProgress`.
+ * `blockReceived` completes a committed block when its replicas arrive later.
  */
-function stateAfterCommit(_block: BlockRow): number {
-  return BLOCK_COMPLETE
+async function stateAfterCommit(op: Op, block: BlockRow): Promise<number> {
+  const needed = op.env.settings.minReplication
+  if (needed <= 0) return BLOCK_COMPLETE
+  return (await liveReplicaCount(op, block.id)) >= needed ? BLOCK_COMPLETE : BLOCK_COMMITTED
 }
 
 /** Commits a block under construction with its final length (HDFS `commitBlock`). */
 export async function commitBlock(op: Op, block: BlockRow, numBytes: number): Promise<void> {
   block.num_bytes = numBytes
-  block.state = stateAfterCommit(block)
+  block.state = await stateAfterCommit(op, block)
   await op.txn.run('UPDATE blocks SET num_bytes = ?, state = ? WHERE id = ?', [
     numBytes,
     block.state,
@@ -326,10 +327,13 @@ export async function addBlock(op: Op, path: HdfsPath, req: AddBlockRequest): Pr
   const t = await checkLease(op, path, req.clientName)
   const file = t.file
   if (file.inline === 1) {
-    throw new FsError(
-      'IO_ERROR',
-      `Cannot allocate block in ${path.path}: its data is stored in the database; move it to blocks first`,
-    )
+    // A small file outgrowing the database (an append past the limit): the writer re-sends its
+    // whole content through blocks, so its bytes leave `file_data` now.
+    await addSpaceUnchecked(op, t.quotas, -file.length * file.replication)
+    await op.txn.run('DELETE FROM file_data WHERE inode_id = ?', [file.id])
+    await op.txn.run('UPDATE inodes SET inline = 0, length = 0 WHERE id = ?', [file.id])
+    file.inline = 0
+    file.length = 0
   }
   const blocks = await readBlocks(op, file.id)
   const last = blocks.at(-1)

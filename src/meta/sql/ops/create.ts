@@ -18,6 +18,7 @@ import { lockInodes, resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { chargeQuota, fileSpace, quotaDirs } from '../quota.js'
 import { createMissingDirectories } from './mkdirs.js'
+import { smallFileLimitOf, writeFileData } from '../small-files.js'
 
 /** `dfs.replication.max`. */
 export const MAX_REPLICATION = 512
@@ -29,11 +30,16 @@ export interface ValidatedCreate {
   readonly blockSize: number
 }
 
+/**
+ * Creates the file. With `inlineData`, the file is created closed with those bytes in
+ * `file_data` (a small file: one transaction, no lease, no DataNode).
+ */
 export async function create(
   op: Op,
   path: HdfsPath,
   req: CreateRequest,
   v: ValidatedCreate,
+  inlineData?: Uint8Array,
 ): Promise<InodeRecord> {
   if (path.components.length === 0)
     throw new FsError('FILE_EXISTS', '/ already exists as a directory')
@@ -77,7 +83,17 @@ export async function create(
     await chargeQuota(op, quotas, -1, -fileSpace(existing), pathOf)
     resolved.inodes.pop()
   }
-  await chargeQuota(op, quotas, 1, 0, pathOf)
+  if (inlineData !== undefined) {
+    const limit = smallFileLimitOf(op, resolved.inodes)
+    if (inlineData.length > limit) {
+      throw new FsError(
+        'IO_ERROR',
+        `${path.path}: ${inlineData.length} bytes exceed the small-file limit of ${limit}`,
+      )
+    }
+  }
+  const inlineLength = inlineData?.length ?? 0
+  await chargeQuota(op, quotas, 1, inlineLength * v.replication, pathOf)
   const row = newInodeRow({
     id: op.env.inodeIds.take(),
     parent_id: parent.id,
@@ -89,12 +105,15 @@ export async function create(
     mtime: op.now,
     replication: v.replication,
     block_size: v.blockSize,
-    under_construction: 1,
-    client_name: req.clientName,
+    under_construction: inlineData === undefined ? 1 : 0,
+    client_name: inlineData === undefined ? req.clientName : null,
+    inline: inlineData === undefined ? 0 : 1,
+    length: inlineLength,
   })
   await insertInode(op, row)
   await inheritDefaultAcl(op, parent, row)
-  await renewLeaseRow(op, req.clientName)
+  if (inlineData === undefined) await renewLeaseRow(op, req.clientName)
+  else await writeFileData(op, row.id, inlineData)
   await touchDirectory(op, parent, existing !== undefined ? 0 : 1)
   await logChange(op, 'ADD', row)
   op.env.hints.set(path.path, row.id)
