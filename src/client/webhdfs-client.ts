@@ -1,0 +1,426 @@
+/**
+ * @module
+ * The WebHDFS transport: URL building, `user.name`/`doas`, NameNode failover, the two-step 307
+ * redirect of CREATE/APPEND/OPEN/GETFILECHECKSUM, streaming request bodies with
+ * `Expect: 100-continue` and backpressure, and error decoding. {@link FileSystem} is the API on top.
+ *
+ * Failover: the client remembers which NameNode answered last and starts there. A request moves on
+ * to the next NameNode when the connection fails or the server answers `StandbyException`, at
+ * most {@link WebHdfsClientOptions.maxAttempts} times, sleeping after each full round over the
+ * list. Idempotent ops fail over on any connection error; mutations only when the request cannot
+ * have reached a server (connection refused, host unreachable, DNS failure) or on StandbyException,
+ * because the servers have no retry cache yet. Mutations carry `clientid` (random per client) and
+ * `callid` (a counter, kept across retries of one call) as query parameters, as a retry-cache key
+ * for later; servers ignore unknown parameters (WebHDFS finding 2), so today they are harmless.
+ */
+import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import type { IncomingMessage } from 'node:http'
+import { Writable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { FsError } from '../common/fs-error.js'
+import { decodeErrorReply, parseRemoteException, isStandbyException } from './remote-exception.js'
+
+/** Options of {@link WebHdfsClient} and {@link FileSystem}. */
+export interface WebHdfsClientOptions {
+  /** NameNode base URLs, e.g. `http://127.0.0.1:9870`; at least one. */
+  readonly namenodes: readonly string[]
+  /** Sent as `user.name` (insecure mode). Default: none, the server's static user. */
+  readonly user?: string | undefined
+  /** Sent as `doas` (proxy user). Default: none. */
+  readonly doAs?: string | undefined
+  /** Tries per call over all NameNodes. Default: 2 × the number of NameNodes, at least 3. */
+  readonly maxAttempts?: number
+  /** Sleep after each full round over the NameNodes, doubled each round. Default 200 ms. */
+  readonly retryBackoffMs?: number
+  /** Socket idle timeout of metadata requests and of data transfers. Default 60 000 ms. */
+  readonly timeoutMs?: number
+}
+
+/** WebHDFS query parameter values; arrays repeat the parameter (`xattr.name`). */
+export type ParamValue = string | number | bigint | boolean | undefined | readonly string[]
+
+/** One WebHDFS call. */
+export interface WebHdfsCall {
+  readonly method: 'GET' | 'PUT' | 'POST' | 'DELETE'
+  readonly op: string
+  /** Absolute HDFS path. */
+  readonly path: string
+  readonly params?: Readonly<Record<string, ParamValue>>
+}
+
+// Ops a server may safely see twice (Hadoop's @Idempotent on ClientProtocol, plus all reads).
+const IDEMPOTENT_MUTATIONS = new Set([
+  'MKDIRS',
+  'SETPERMISSION',
+  'SETOWNER',
+  'SETTIMES',
+  'SETREPLICATION',
+  'SETQUOTA',
+  'TRUNCATE',
+  'MODIFYACLENTRIES',
+  'REMOVEACLENTRIES',
+  'REMOVEDEFAULTACL',
+  'REMOVEACL',
+  'SETACL',
+])
+
+// Errors that prove the request never reached a server.
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+const CONNECTION = new Set([
+  ...NOT_SENT,
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+])
+
+function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/** Thrown inside an attempt when a NameNode answered StandbyException. */
+class StandbyReply extends Error {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** The URL path of an HDFS path: `/webhdfs/v1` plus the percent-encoded components. */
+export function webhdfsUrlPath(path: string): string {
+  const parts = path.split('/').filter((c) => c !== '')
+  return '/webhdfs/v1/' + parts.map(encodeURIComponent).join('/')
+}
+
+/** A WebHDFS URL on `base` for `op` on `path` with `params` (undefined values left out). */
+export function buildWebHdfsUrl(
+  base: string,
+  path: string,
+  op: string,
+  params: Readonly<Record<string, ParamValue>> = {},
+): URL {
+  const url = new URL(base)
+  url.pathname = url.pathname.replace(/\/+$/, '') + webhdfsUrlPath(path)
+  url.searchParams.set('op', op)
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const v of value as string[]) url.searchParams.append(key, v)
+    else url.searchParams.set(key, String(value))
+  }
+  return url
+}
+
+/** Reads a whole reply body (error and JSON replies are small). */
+export async function readBody(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of res) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/** The low-level WebHDFS client; most callers want {@link FileSystem}. */
+export class WebHdfsClient {
+  /** Random per client; sent as `clientid` on mutations. */
+  readonly clientId: string = randomUUID()
+  readonly #options: Required<Omit<WebHdfsClientOptions, 'user' | 'doAs'>> &
+    Pick<WebHdfsClientOptions, 'user' | 'doAs'>
+  readonly #httpAgent = new http.Agent({ keepAlive: true })
+  readonly #httpsAgent = new https.Agent({ keepAlive: true })
+  #callId = 0
+  #active = 0
+
+  /** @throws TypeError when no NameNode URL is given or one is not an http(s) URL */
+  constructor(options: WebHdfsClientOptions) {
+    const namenodes = [...options.namenodes]
+    if (namenodes.length === 0) throw new TypeError('WebHdfsClient: namenodes must not be empty')
+    for (const nn of namenodes) {
+      let url: URL
+      try {
+        url = new URL(nn)
+      } catch {
+        throw new TypeError(`WebHdfsClient: invalid NameNode URL ${nn}`)
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        throw new TypeError(`WebHdfsClient: NameNode URL must be http(s): ${nn}`)
+    }
+    this.#options = Object.freeze({
+      namenodes: Object.freeze(namenodes),
+      user: options.user,
+      doAs: options.doAs,
+      maxAttempts: options.maxAttempts ?? Math.max(3, 2 * namenodes.length),
+      retryBackoffMs: options.retryBackoffMs ?? 200,
+      timeoutMs: options.timeoutMs ?? 60_000,
+    })
+  }
+
+  /** The user sent as `user.name`, if any. */
+  get user(): string | undefined {
+    return this.#options.user
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.#httpAgent.destroy()
+    this.#httpsAgent.destroy()
+  }
+
+  #agentFor(url: URL): http.Agent {
+    return url.protocol === 'https:' ? this.#httpsAgent : this.#httpAgent
+  }
+
+  /** Sends one request; `body` undefined means an empty body. */
+  send(
+    url: URL,
+    method: string,
+    headers: Record<string, string> = {},
+    body?: Buffer,
+  ): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const mod = url.protocol === 'https:' ? https : http
+      const req = mod.request(url, {
+        method,
+        agent: this.#agentFor(url),
+        headers: { ...headers, 'content-length': String(body?.length ?? 0) },
+        timeout: this.#options.timeoutMs,
+      })
+      req.on('timeout', () =>
+        req.destroy(
+          Object.assign(new Error(`timeout after ${this.#options.timeoutMs} ms`), {
+            code: 'ETIMEDOUT',
+          }),
+        ),
+      )
+      req.on('error', reject)
+      req.on('response', resolve)
+      req.end(body)
+    })
+  }
+
+  /** Opens a streaming request body to `url` (a DataNode `Location`); see {@link WebHdfsWriteStream}. */
+  openWriteStream(url: URL, method: 'PUT' | 'POST'): WebHdfsWriteStream {
+    return new WebHdfsWriteStream(url, method, this.#agentFor(url), this.#options.timeoutMs)
+  }
+
+  #params(call: WebHdfsCall, callId: number | undefined): Record<string, ParamValue> {
+    return {
+      ...call.params,
+      'user.name': this.#options.user,
+      doas: this.#options.doAs,
+      clientid: callId === undefined ? undefined : this.clientId,
+      callid: callId,
+    }
+  }
+
+  /**
+   * Runs `attempt` against the NameNodes with failover (see the module comment) and returns its
+   * result. `attempt` returns the reply; non-2xx/3xx replies are decoded into FsError here.
+   */
+  async #withFailover(
+    call: WebHdfsCall,
+    attempt: (url: URL) => Promise<IncomingMessage>,
+  ): Promise<IncomingMessage> {
+    const nns = this.#options.namenodes
+    const mutation = call.method !== 'GET'
+    const idempotent = !mutation || IDEMPOTENT_MUTATIONS.has(call.op)
+    const callId = mutation ? this.#callId++ : undefined
+    const params = this.#params(call, callId)
+    let lastError: unknown
+    for (let i = 0; i < this.#options.maxAttempts; i++) {
+      const index = (this.#active + i) % nns.length
+      if (i > 0 && i % nns.length === 0)
+        await sleep(this.#options.retryBackoffMs * 2 ** (i / nns.length - 1))
+      const url = buildWebHdfsUrl(nns[index]!, call.path, call.op, params)
+      try {
+        const res = await attempt(url)
+        if (res.statusCode !== undefined && res.statusCode >= 400) {
+          const body = await readBody(res)
+          const info = parseRemoteException(body)
+          if (info !== undefined && isStandbyException(info))
+            throw new StandbyReply(nns[index]!, info.message)
+          throw decodeErrorReply(res.statusCode, body, `${call.op} ${call.path}`)
+        }
+        this.#active = index
+        return res
+      } catch (err) {
+        if (err instanceof FsError) throw err
+        const code = errnoOf(err)
+        const retriable =
+          err instanceof StandbyReply ||
+          (code !== undefined && (idempotent ? CONNECTION.has(code) : NOT_SENT.has(code)))
+        if (!retriable) throw toFsError(err, call)
+        lastError = err
+      }
+    }
+    if (lastError instanceof StandbyReply)
+      throw new FsError(
+        'RETRIABLE',
+        `${call.op} ${call.path}: no active NameNode (${nns.join(', ')}): ${lastError.message}`,
+        { cause: lastError },
+      )
+    throw toFsError(lastError, call, nns)
+  }
+
+  /**
+   * Runs a metadata call and returns its parsed JSON reply (`undefined` for an empty body).
+   * @throws FsError decoded from the reply, or IO_ERROR when no NameNode could be reached
+   */
+  async json(call: WebHdfsCall): Promise<unknown> {
+    const res = await this.#withFailover(call, (url) => this.send(url, call.method))
+    const body = await readBody(res)
+    if (body.trim() === '') return undefined
+    try {
+      return JSON.parse(body) as unknown
+    } catch (err) {
+      throw new FsError('IO_ERROR', `${call.op} ${call.path}: reply is not JSON`, { cause: err })
+    }
+  }
+
+  /**
+   * Step one of a redirected op (CREATE, APPEND, OPEN, GETFILECHECKSUM): sends it to a NameNode
+   * without a body and returns the DataNode `Location` of a 307 (or of a 200
+   * `{"Location":…}` reply to `noredirect=true`), or the reply itself when the NameNode answered
+   * 200/201 with the result (servers may serve OPEN of small files themselves).
+   */
+  async redirect(call: WebHdfsCall): Promise<{ location: URL } | { response: IncomingMessage }> {
+    let base = ''
+    const res = await this.#withFailover(call, (url) => {
+      base = url.toString()
+      return this.send(url, call.method)
+    })
+    const status = res.statusCode ?? 0
+    if (status >= 300 && status < 400) {
+      res.resume()
+      const location = res.headers.location
+      if (location === undefined)
+        throw new FsError('IO_ERROR', `${call.op} ${call.path}: ${status} without Location`)
+      return { location: new URL(location, base) }
+    }
+    const type = res.headers['content-type'] ?? ''
+    if (call.op !== 'OPEN' && type.includes('json')) {
+      const body = await readBody(res)
+      const parsed = JSON.parse(body || '{}') as { Location?: unknown }
+      if (typeof parsed.Location === 'string') return { location: new URL(parsed.Location, base) }
+      // The result itself (e.g. a FileChecksum answered directly).
+      return { response: Object.assign(res, { bufferedBody: body }) }
+    }
+    return { response: res }
+  }
+}
+
+/** A reply whose body {@link WebHdfsClient.redirect} has already read. */
+export type BufferedReply = IncomingMessage & { bufferedBody?: string }
+
+function toFsError(err: unknown, call: WebHdfsCall, namenodes?: readonly string[]): FsError {
+  if (err instanceof FsError) return err
+  const where = namenodes ? ` (tried ${namenodes.join(', ')})` : ''
+  const message = err instanceof Error ? err.message : String(err)
+  return new FsError('IO_ERROR', `${call.op} ${call.path}: ${message}${where}`, { cause: err })
+}
+
+/**
+ * A request body streamed to a DataNode: a Node `Writable` with backpressure (the socket's), so
+ * memory stays constant whatever the size. It sends `Expect: 100-continue` and starts the body on
+ * `100 Continue` (or after one second, as curl does, for servers that never send it). `end()`
+ * finishes once the DataNode answered 200/201; an error reply fails the stream with the decoded
+ * {@link FsError}.
+ */
+export class WebHdfsWriteStream extends Writable {
+  readonly #req: http.ClientRequest
+  readonly #ready: Promise<void>
+  readonly #reply: Promise<void>
+  /** Bytes accepted so far. */
+  bytesWritten = 0
+
+  constructor(url: URL, method: 'PUT' | 'POST', agent: http.Agent, timeoutMs: number) {
+    super({ highWaterMark: 1 << 20 })
+    const mod = url.protocol === 'https:' ? https : http
+    this.#req = mod.request(url, {
+      method,
+      agent,
+      timeout: timeoutMs,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'transfer-encoding': 'chunked',
+        expect: '100-continue',
+      },
+    })
+    const req = this.#req
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('DataNode write timed out'), { code: 'ETIMEDOUT' })),
+    )
+    req.flushHeaders()
+    this.#ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, 1000)
+      req.once('continue', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      req.once('error', (err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+      req.once('response', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    this.#reply = new Promise<void>((resolve, reject) => {
+      req.once('error', (err) =>
+        reject(new FsError('IO_ERROR', `write to ${url.host}: ${err.message}`, { cause: err })),
+      )
+      req.once('response', (res) => {
+        readBody(res).then((body) => {
+          const status = res.statusCode ?? 0
+          if (status >= 200 && status < 300) return resolve()
+          const err = decodeErrorReply(status, body, `${method} ${url.pathname}`)
+          reject(err)
+          // An early error reply (quota, lease): fail the writer now, not at end().
+          if (!this.writableFinished) this.destroy(err)
+        }, reject)
+      })
+    })
+    this.#reply.catch(() => undefined) // observed through _write/_final/destroy
+    this.#ready.catch(() => undefined)
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error) => void): void {
+    this.#ready.then(
+      () => {
+        if (this.#req.destroyed) return callback(new FsError('IO_ERROR', 'DataNode write aborted'))
+        this.bytesWritten += chunk.length
+        if (this.#req.write(chunk)) return callback()
+        const onDrain = (): void => {
+          this.#req.off('close', onClose)
+          callback()
+        }
+        const onClose = (): void => {
+          this.#req.off('drain', onDrain)
+          callback(new FsError('IO_ERROR', 'DataNode connection closed during write'))
+        }
+        this.#req.once('drain', onDrain)
+        this.#req.once('close', onClose)
+      },
+      (err: Error) => callback(err),
+    )
+  }
+
+  override _final(callback: (err?: Error) => void): void {
+    this.#ready.then(
+      () => {
+        this.#req.end()
+        this.#reply.then(() => callback(), callback)
+      },
+      (err: Error) => callback(err),
+    )
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.#req.destroyed && !this.writableFinished) this.#req.destroy()
+    callback(err)
+  }
+}
