@@ -1,0 +1,312 @@
+/**
+ * @module
+ * The DataNode's HTTP server (node:http):
+ * - `PUT /datanode/v1/blocks/{blockId}?genStamp=&targets=&fromBytes=` — receive a block and
+ *   forward it down the pipeline at the same time (see block-transfer.ts for the wire format);
+ * - `GET /datanode/v1/blocks/{blockId}?offset=&length=` — a verified range of a replica;
+ * - `PUT|POST|GET /webhdfs/v1/{path}?op=CREATE|APPEND|OPEN&…` — the WebHDFS data endpoints the
+ *   NameNode's 307 redirects point at (webhdfs-handlers.ts).
+ */
+import http from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { hostname } from 'node:os'
+import type { AddressInfo } from 'node:net'
+import pino, { type Logger } from 'pino'
+import { FsError } from '../common/fs-error.js'
+import { ChecksumError, type BlockStore, type ReplicaWriter } from './block-store.js'
+import type { ReportedBlock } from '../protocol/datanode-protocol.js'
+import {
+  BodySource,
+  PipelineError,
+  openBlockUpload,
+  writeOut,
+  type BlockUpload,
+  type TransferAck,
+} from './block-transfer.js'
+import type { ClientProtocolRpc, DatanodeProtocolRpc } from './namenode-client.js'
+import { handleWebHdfs, type DataNodeContext } from './webhdfs-handlers.js'
+
+export interface DataNodeServerOptions {
+  readonly store: BlockStore
+  /** Where replicas are reported (`blockReceived`) and bad replicas too (`reportBadBlock`). */
+  readonly datanodeProtocol: Pick<DatanodeProtocolRpc, 'blockReceived' | 'reportBadBlock'>
+  /** The NameNode(s) for WebHDFS writes and reads done on a client's behalf. */
+  readonly clientProtocol: ClientProtocolRpc & { prefer?(url: string | undefined): void }
+  /** Interface to bind. Default `127.0.0.1`. */
+  readonly host?: string
+  /** Port; 0 picks a free one. Default 0. */
+  readonly port?: number
+  /** Host name put in `httpAddress`. Default `host`, or the machine's name when binding to all interfaces. */
+  readonly advertisedHost?: string
+  /** Pipelines tried per block before a write fails. Default 3. */
+  readonly maxBlockAttempts?: number
+  /** How often a running write renews its lease, ms. Default 30 000 (HDFS soft limit is 60 s). */
+  readonly leaseRenewIntervalMs?: number
+  /** Timeout of one DataNode ↔ DataNode transfer without progress, ms. Default 60 000. */
+  readonly transferTimeoutMs?: number
+  /** `complete` calls before a write gives up waiting for minimum replication. Default 10. */
+  readonly completeRetries?: number
+  readonly logger?: Logger
+}
+
+/** The DataNode's HTTP server. */
+export class DataNodeServer {
+  readonly #options: DataNodeServerOptions
+  readonly #logger: Logger
+  readonly #server: http.Server
+  readonly #ctx: DataNodeContext
+  #httpAddress: string | undefined
+  #xceivers = 0
+  #writes = 0
+
+  constructor(options: DataNodeServerOptions) {
+    this.#options = Object.freeze({ ...options })
+    this.#logger = (options.logger ?? pino({ level: 'silent' })).child({
+      component: 'datanode.http',
+    })
+    this.#server = http.createServer((req, res) => {
+      this.#xceivers++
+      res.on('close', () => this.#xceivers--)
+      this.#route(req, res).catch((err: unknown) => this.#fail(res, err))
+    })
+    this.#server.keepAliveTimeout = 30_000
+    const uuid = options.store.datanodeUuid
+    this.#ctx = {
+      store: options.store,
+      datanodeProtocol: options.datanodeProtocol,
+      clientProtocol: options.clientProtocol,
+      logger: this.#logger,
+      httpAddress: () => this.httpAddress,
+      nextClientName: () => `webhdfs-dn-${uuid}-${++this.#writes}`,
+      reportBadBlock: (block) => this.#reportBadBlock(block),
+      maxBlockAttempts: options.maxBlockAttempts ?? 3,
+      leaseRenewIntervalMs: options.leaseRenewIntervalMs ?? 30_000,
+      transferTimeoutMs: options.transferTimeoutMs ?? 60_000,
+      completeRetries: options.completeRetries ?? 10,
+    }
+  }
+
+  /** Base URL of this server (after {@link start}). */
+  get httpAddress(): string {
+    if (this.#httpAddress === undefined) throw new FsError('IO_ERROR', 'DataNode not started')
+    return this.#httpAddress
+  }
+
+  /** Requests in progress (HDFS xceiverCount). */
+  get xceivers(): number {
+    return this.#xceivers
+  }
+
+  /** Binds and returns the base URL, e.g. `http://127.0.0.1:40123`. */
+  async start(): Promise<string> {
+    const host = this.#options.host ?? '127.0.0.1'
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject)
+      this.#server.listen(this.#options.port ?? 0, host, () => {
+        this.#server.off('error', reject)
+        resolve()
+      })
+    })
+    const { port } = this.#server.address() as AddressInfo
+    let advertised = this.#options.advertisedHost ?? host
+    if (this.#options.advertisedHost === undefined && (host === '0.0.0.0' || host === '::')) {
+      advertised = hostname()
+    }
+    if (advertised.includes(':')) advertised = `[${advertised}]`
+    this.#httpAddress = `http://${advertised}:${port}`
+    return this.#httpAddress
+  }
+
+  /** Stops accepting connections and closes idle and open ones. */
+  async stop(): Promise<void> {
+    if (!this.#server.listening) return
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    this.#server.closeIdleConnections()
+    this.#server.closeAllConnections()
+    await closed
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const m = /^\/datanode\/v1\/blocks\/(\d+)$/.exec(url.pathname)
+    if (m !== null) {
+      const blockId = Number(m[1])
+      if (req.method === 'PUT') return this.#receiveBlock(req, res, blockId, url.searchParams)
+      if (req.method === 'GET') return this.#serveBlock(res, blockId, url.searchParams)
+    } else if (url.pathname.startsWith('/webhdfs/v1/') || url.pathname === '/webhdfs/v1') {
+      return handleWebHdfs(this.#ctx, req, res, url)
+    }
+    req.resume()
+    throw new FsError('UNSUPPORTED', `No such DataNode endpoint: ${req.method} ${url.pathname}`)
+  }
+
+  /** PUT a block: store it locally and forward it to the rest of the pipeline at once. */
+  async #receiveBlock(
+    req: IncomingMessage,
+    res: ServerResponse,
+    blockId: number,
+    q: URLSearchParams,
+  ): Promise<void> {
+    const self = this.httpAddress
+    const source = new BodySource(req)
+    let writer: ReplicaWriter | undefined
+    let downstream: BlockUpload | undefined
+    try {
+      const genStamp = intParam(q, 'genStamp')
+      const fromBytes = q.has('fromBytes') ? intParam(q, 'fromBytes') : undefined
+      const targets = (q.get('targets') ?? '').split(',').filter((t) => t !== '')
+      try {
+        writer =
+          fromBytes === undefined
+            ? await this.#options.store.createReplica(blockId, genStamp)
+            : await this.#options.store.appendReplica(blockId, genStamp, fromBytes)
+      } catch (err) {
+        throw new PipelineError(self, `${self}: ${(err as Error).message}`, { cause: err })
+      }
+      if (targets.length > 0) {
+        const len = req.headers['content-length']
+        downstream = openBlockUpload(targets, blockId, genStamp, {
+          fromBytes,
+          contentLength: len === undefined ? undefined : Number(len),
+          timeoutMs: this.#ctx.transferTimeoutMs,
+        })
+      }
+      const w = writer
+      for (;;) {
+        const chunk = await source.read(1 << 20)
+        if (chunk === null) break
+        await Promise.all([
+          w.write(chunk).catch((err: unknown) => {
+            throw new PipelineError(self, `${self}: writing blk_${blockId} failed`, { cause: err })
+          }),
+          downstream?.write(chunk),
+        ])
+      }
+      let ack: TransferAck | undefined
+      if (downstream !== undefined) ack = await downstream.end()
+      const info = await writer.finalize().catch((err: unknown) => {
+        throw new PipelineError(self, `${self}: finalizing blk_${blockId} failed`, { cause: err })
+      })
+      if (ack !== undefined && (ack.checksum !== info.checksum || ack.numBytes !== info.numBytes)) {
+        // The downstream replica differs from ours: blame the downstream node.
+        await this.#options.store.deleteReplica(blockId)
+        throw new PipelineError(
+          targets[0] ?? self,
+          `replica of blk_${blockId} on ${targets[0]} differs from ${self}`,
+        )
+      }
+      const reported = { blockId, genStamp: info.genStamp, numBytes: info.numBytes }
+      try {
+        await this.#options.datanodeProtocol.blockReceived({
+          datanodeUuid: this.#options.store.datanodeUuid,
+          received: [reported],
+          deleted: [],
+        })
+      } catch (err) {
+        throw new PipelineError(self, `${self}: blockReceived failed: ${(err as Error).message}`, {
+          cause: err,
+        })
+      }
+      this.#logger.debug({ blockId, genStamp, numBytes: info.numBytes, targets }, 'block received')
+      sendJson(res, 200, {
+        blockId,
+        genStamp: info.genStamp,
+        numBytes: info.numBytes,
+        checksum: info.checksum,
+      } satisfies TransferAck)
+    } catch (err) {
+      downstream?.abort()
+      await writer?.abort().catch(() => undefined)
+      source.discard()
+      const failedTarget = err instanceof PipelineError ? err.failedTarget : self
+      this.#logger.warn({ blockId, failedTarget, err }, 'block receive failed')
+      this.#fail(res, err, { failedTarget })
+    }
+  }
+
+  /** GET a verified range of a replica. */
+  async #serveBlock(res: ServerResponse, blockId: number, q: URLSearchParams): Promise<void> {
+    const offset = q.has('offset') ? intParam(q, 'offset') : 0
+    const replica = this.#options.store.getReplica(blockId)
+    if (replica === undefined)
+      throw new FsError('FILE_NOT_FOUND', `Replica blk_${blockId} not found`)
+    const length = Math.min(
+      q.has('length') ? intParam(q, 'length') : Number.MAX_SAFE_INTEGER,
+      Math.max(0, replica.numBytes - offset),
+    )
+    const it = this.#options.store.readReplica(blockId, offset, length)
+    let headersSent = false
+    try {
+      for await (const chunk of it) {
+        if (!headersSent) {
+          res.writeHead(200, {
+            'content-type': 'application/octet-stream',
+            'content-length': length,
+          })
+          headersSent = true
+        }
+        await writeOut(res, chunk)
+      }
+      if (!headersSent) res.writeHead(200, { 'content-length': 0 })
+      res.end()
+    } catch (err) {
+      if (err instanceof ChecksumError) this.#reportBadBlock(err.block)
+      if (!headersSent) throw err
+      res.destroy()
+    }
+  }
+
+  #reportBadBlock(block: ReportedBlock): void {
+    this.#logger.warn({ block }, 'bad replica, reporting it')
+    this.#options.datanodeProtocol
+      .reportBadBlock({ datanodeUuid: this.#options.store.datanodeUuid, block })
+      .catch((err: unknown) => this.#logger.warn({ err, block }, 'reportBadBlock failed'))
+  }
+
+  #fail(res: ServerResponse, err: unknown, extra: Record<string, unknown> = {}): void {
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    const fsErr =
+      err instanceof FsError
+        ? err
+        : new FsError('INTERNAL', (err as Error | undefined)?.message ?? 'internal error')
+    if (!(err instanceof FsError)) this.#logger.error({ err }, 'unexpected error')
+    const status = err instanceof PipelineError ? 500 : fsErr.httpStatus
+    sendJson(res, status, { RemoteException: toRemoteExceptionBody(fsErr), ...extra })
+  }
+}
+
+/** The `RemoteException` object of a WebHDFS error body. */
+export function toRemoteExceptionBody(err: FsError): {
+  exception: string
+  javaClassName: string
+  message: string
+} {
+  const javaClassName = err.javaClassName
+  return {
+    exception: javaClassName.slice(javaClassName.lastIndexOf('.') + 1),
+    javaClassName,
+    message: err.message,
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  })
+  res.end(text)
+}
+
+/** A non-negative integer query parameter. @throws FsError INVALID_ARGUMENT */
+export function intParam(q: URLSearchParams, name: string): number {
+  const raw = q.get(name)
+  const n = raw === null || raw === '' || !/^\d+$/.test(raw) ? NaN : Number(raw)
+  if (!Number.isSafeInteger(n)) {
+    throw new FsError('INVALID_ARGUMENT', `Invalid value for parameter "${name}": ${raw}`)
+  }
+  return n
+}

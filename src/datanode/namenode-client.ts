@@ -1,0 +1,278 @@
+/**
+ * @module
+ * The DataNode's HTTP JSON client for the NameNode's internal endpoints:
+ * `POST {nn}/internal/v1/datanode/{method}` (DataNode protocol) and
+ * `POST {nn}/internal/v1/client/{method}` (client protocol, used when the DataNode writes or
+ * reads a file for a WebHDFS client). Fails over across several NameNode URLs on connection
+ * errors and on `StandbyException`. Errors come back as {@link RemoteFsError}.
+ */
+import type { Logger } from 'pino'
+import { FS_ERRORS, FsError, type FsErrorCode } from '../common/fs-error.js'
+import type {
+  AbandonBlockRequest,
+  AddBlockRequest,
+  AppendFileRequest,
+  AppendFileResponse,
+  CompleteFileRequest,
+  CompleteFileResponse,
+  CompleteInlineRequest,
+  CreateFileRequest,
+  CreateInlineRequest,
+  GetBlockLocationsRequest,
+  LocatedBlock,
+  LocatedBlocks,
+  RenewLeaseRequest,
+  SmallFileLimitRequest,
+  SmallFileLimitResponse,
+} from '../protocol/client-protocol.js'
+import type {
+  BadBlockRequest,
+  BlockReceivedRequest,
+  BlockReportBucketsRequest,
+  BlockReportHashesRequest,
+  BlockReportHashesResponse,
+  DatanodeRegistration,
+  HeartbeatRequest,
+  HeartbeatResponse,
+} from '../protocol/datanode-protocol.js'
+
+/** The part of a file's status the DataNode reads from `create` / `completeInline` replies. */
+export interface CreatedFile {
+  readonly length?: number
+  readonly blockSize?: number
+  readonly replication?: number
+}
+
+/** What a DataNode says to the NameNode (HDFS `DatanodeProtocol`). */
+export interface DatanodeProtocolRpc {
+  register(req: DatanodeRegistration): Promise<void>
+  sendHeartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse>
+  blockReceived(req: BlockReceivedRequest): Promise<void>
+  blockReportHashes(req: BlockReportHashesRequest): Promise<BlockReportHashesResponse>
+  blockReportBuckets(req: BlockReportBucketsRequest): Promise<void>
+  reportBadBlock(req: BadBlockRequest): Promise<void>
+}
+
+/** What a writer or reader asks the NameNode (HDFS `ClientProtocol`, see client-protocol.ts). */
+export interface ClientProtocolRpc {
+  create(req: CreateFileRequest): Promise<CreatedFile>
+  createInline(req: CreateInlineRequest): Promise<CreatedFile>
+  addBlock(req: AddBlockRequest): Promise<LocatedBlock>
+  complete(req: CompleteFileRequest): Promise<CompleteFileResponse>
+  abandonBlock(req: AbandonBlockRequest): Promise<void>
+  getBlockLocations(req: GetBlockLocationsRequest): Promise<LocatedBlocks>
+  append(req: AppendFileRequest): Promise<AppendFileResponse>
+  completeInline(req: CompleteInlineRequest): Promise<CreatedFile>
+  smallFileLimit(req: SmallFileLimitRequest): Promise<SmallFileLimitResponse>
+  renewLease(req: RenewLeaseRequest): Promise<void>
+}
+
+/**
+ * An error a NameNode answered with (a WebHDFS `RemoteException`). `code` is mapped back from
+ * `javaClassName` (unknown classes → IO_ERROR); the original names are kept so a DataNode can
+ * relay the error to its own client unchanged.
+ */
+export class RemoteFsError extends FsError {
+  constructor(
+    code: FsErrorCode,
+    message: string,
+    readonly remoteException: string,
+    readonly remoteJavaClassName: string,
+    readonly httpStatusCode: number,
+  ) {
+    super(code, message)
+  }
+
+  override get javaClassName(): string {
+    return this.remoteJavaClassName
+  }
+
+  override get httpStatus(): number {
+    return this.httpStatusCode
+  }
+}
+
+const STANDBY = 'org.apache.hadoop.ipc.StandbyException'
+
+const CODE_BY_CLASS = new Map<string, FsErrorCode>()
+for (const [code, { javaClassName }] of Object.entries(FS_ERRORS)) {
+  // The first code listed for a class wins (FILE_NOT_FOUND before IS_A_DIRECTORY).
+  if (!CODE_BY_CLASS.has(javaClassName)) CODE_BY_CLASS.set(javaClassName, code as FsErrorCode)
+}
+
+/** Turns a `RemoteException` reply body into a {@link RemoteFsError}. */
+export function fromRemoteException(status: number, body: string): RemoteFsError {
+  try {
+    const parsed = JSON.parse(body) as {
+      RemoteException?: { exception?: unknown; javaClassName?: unknown; message?: unknown }
+    }
+    const re = parsed.RemoteException
+    if (re !== undefined && typeof re.message === 'string') {
+      const exception = typeof re.exception === 'string' ? re.exception : 'IOException'
+      const javaClassName =
+        typeof re.javaClassName === 'string' ? re.javaClassName : `java.io.${exception}`
+      const code = CODE_BY_CLASS.get(javaClassName) ?? 'IO_ERROR'
+      return new RemoteFsError(code, re.message, exception, javaClassName, status)
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  const message = `NameNode answered HTTP ${status}: ${body.slice(0, 200)}`
+  return new RemoteFsError('IO_ERROR', message, 'IOException', 'java.io.IOException', 403)
+}
+
+export interface NameNodeClientOptions {
+  /** Per-request timeout in ms. Default 30 000. */
+  readonly timeoutMs?: number
+  /** Rounds over all NameNode URLs before giving up on connection errors. Default 2. */
+  readonly failoverRounds?: number
+  /** Pause between rounds in ms. Default 200. */
+  readonly failoverPauseMs?: number
+  readonly logger?: Logger
+}
+
+/**
+ * JSON client of one or more NameNodes (stateless, all equal). Uses the global `fetch`
+ * (undici, keep-alive). Remembers the NameNode that answered last and starts there.
+ */
+export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
+  readonly #urls: readonly string[]
+  readonly #options: Required<Omit<NameNodeClientOptions, 'logger'>>
+  readonly #logger: Logger | undefined
+  #active = 0
+
+  /** @throws TypeError when `urls` is empty or holds something other than http(s) URLs */
+  constructor(urls: readonly string[], options: NameNodeClientOptions = {}) {
+    if (urls.length === 0) throw new TypeError('NameNodeClient needs at least one NameNode URL')
+    this.#urls = Object.freeze(urls.map(normalizeBaseUrl))
+    this.#options = Object.freeze({
+      timeoutMs: options.timeoutMs ?? 30_000,
+      failoverRounds: options.failoverRounds ?? 2,
+      failoverPauseMs: options.failoverPauseMs ?? 200,
+    })
+    this.#logger = options.logger
+  }
+
+  /** The NameNode base URLs, normalized (no trailing slash). */
+  get urls(): readonly string[] {
+    return this.#urls
+  }
+
+  /** Makes `url` (when it is one of ours) the first to try, e.g. from `namenoderpcaddress`. */
+  prefer(url: string | undefined): void {
+    if (url === undefined) return
+    try {
+      const i = this.#urls.indexOf(normalizeBaseUrl(url))
+      if (i >= 0) this.#active = i
+    } catch {
+      // not a URL: ignore
+    }
+  }
+
+  /**
+   * POSTs `body` to `{nn}/internal/v1/{family}/{method}` and parses the JSON reply.
+   * @throws RemoteFsError the NameNode's error; FsError IO_ERROR when no NameNode answered
+   */
+  async call<T>(family: 'datanode' | 'client', method: string, body: unknown): Promise<T> {
+    const payload = JSON.stringify(body)
+    let lastErr: unknown
+    const { failoverRounds, failoverPauseMs, timeoutMs } = this.#options
+    for (let attempt = 0; attempt < failoverRounds * this.#urls.length; attempt++) {
+      if (attempt > 0 && attempt % this.#urls.length === 0) await sleep(failoverPauseMs)
+      const index = (this.#active + attempt) % this.#urls.length
+      const url = `${this.#urls[index]}/internal/v1/${family}/${method}`
+      let res: Response
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: payload,
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+      } catch (err) {
+        lastErr = err
+        this.#logger?.debug({ url, err }, 'namenode unreachable, failing over')
+        continue
+      }
+      const text = await res.text()
+      if (res.ok) {
+        this.#active = index
+        return (text === '' ? {} : JSON.parse(text)) as T
+      }
+      const err = fromRemoteException(res.status, text)
+      if (err.remoteJavaClassName === STANDBY) {
+        lastErr = err
+        this.#logger?.debug({ url }, 'namenode is standby, failing over')
+        continue
+      }
+      this.#active = index
+      throw err
+    }
+    if (lastErr instanceof FsError) throw lastErr
+    throw new FsError('IO_ERROR', `No NameNode reachable (${this.#urls.join(', ')})`, {
+      cause: lastErr,
+    })
+  }
+
+  register(req: DatanodeRegistration): Promise<void> {
+    return this.call<unknown>('datanode', 'register', req).then(() => undefined)
+  }
+  sendHeartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.call('datanode', 'heartbeat', req)
+  }
+  blockReceived(req: BlockReceivedRequest): Promise<void> {
+    return this.call<unknown>('datanode', 'blockReceived', req).then(() => undefined)
+  }
+  blockReportHashes(req: BlockReportHashesRequest): Promise<BlockReportHashesResponse> {
+    return this.call('datanode', 'blockReportHashes', req)
+  }
+  blockReportBuckets(req: BlockReportBucketsRequest): Promise<void> {
+    return this.call<unknown>('datanode', 'blockReportBuckets', req).then(() => undefined)
+  }
+  reportBadBlock(req: BadBlockRequest): Promise<void> {
+    return this.call<unknown>('datanode', 'reportBadBlock', req).then(() => undefined)
+  }
+
+  create(req: CreateFileRequest): Promise<CreatedFile> {
+    return this.call('client', 'create', req)
+  }
+  createInline(req: CreateInlineRequest): Promise<CreatedFile> {
+    return this.call('client', 'createInline', req)
+  }
+  addBlock(req: AddBlockRequest): Promise<LocatedBlock> {
+    return this.call('client', 'addBlock', req)
+  }
+  complete(req: CompleteFileRequest): Promise<CompleteFileResponse> {
+    return this.call('client', 'complete', req)
+  }
+  abandonBlock(req: AbandonBlockRequest): Promise<void> {
+    return this.call<unknown>('client', 'abandonBlock', req).then(() => undefined)
+  }
+  getBlockLocations(req: GetBlockLocationsRequest): Promise<LocatedBlocks> {
+    return this.call('client', 'getBlockLocations', req)
+  }
+  append(req: AppendFileRequest): Promise<AppendFileResponse> {
+    return this.call('client', 'append', req)
+  }
+  completeInline(req: CompleteInlineRequest): Promise<CreatedFile> {
+    return this.call('client', 'completeInline', req)
+  }
+  smallFileLimit(req: SmallFileLimitRequest): Promise<SmallFileLimitResponse> {
+    return this.call('client', 'smallFileLimit', req)
+  }
+  renewLease(req: RenewLeaseRequest): Promise<void> {
+    return this.call<unknown>('client', 'renewLease', req).then(() => undefined)
+  }
+}
+
+function normalizeBaseUrl(url: string): string {
+  const u = new URL(url)
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new TypeError(`NameNode URL must be http(s): ${url}`)
+  }
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
