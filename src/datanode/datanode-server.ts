@@ -220,7 +220,7 @@ export class DataNodeServer {
       source.discard()
       const failedTarget = err instanceof PipelineError ? err.failedTarget : self
       this.#logger.warn({ blockId, failedTarget, err }, 'block receive failed')
-      this.#fail(res, err, { failedTarget })
+      this.#fail(res, err, err instanceof PipelineError ? { failedTarget } : {})
     }
   }
 
