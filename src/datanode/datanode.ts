@@ -12,7 +12,7 @@ import {
   type DatanodeCommand,
   type ReportedBlock,
 } from '../protocol/datanode-protocol.js'
-import { BlockStore } from './block-store.js'
+import { BlockStore, ChecksumError } from './block-store.js'
 import { openBlockUpload } from './block-transfer.js'
 import { DataNodeServer } from './datanode-server.js'
 import { NameNodeClient } from './namenode-client.js'
@@ -224,6 +224,9 @@ export class DataNode {
       this.#logger.info({ block: r, targets }, 'replicated')
     } catch (err) {
       upload.abort()
+      if (err instanceof ChecksumError) {
+        await this.#nn().reportBadBlock({ datanodeUuid: store.datanodeUuid, block: err.block })
+      }
       throw err
     }
   }
