@@ -3,6 +3,7 @@
  * The `hops` command line. One file per subcommand under `commands/`.
  */
 import { Command } from 'commander'
+import { registerDfsCommand } from './commands/dfs.js'
 import { registerMetaCommands } from './commands/meta.js'
 import { registerUpCommand } from './commands/up.js'
 
@@ -13,4 +14,5 @@ program
   .version('0.1.0')
 registerUpCommand(program)
 registerMetaCommands(program)
+registerDfsCommand(program)
 await program.parseAsync(process.argv)

@@ -12,7 +12,6 @@ import type {
   ContentSummary,
   FileChecksum,
   FileStatus,
-  FileType,
   FsStatus,
   QuotaUsage,
   StorageTypeQuota,
