@@ -314,13 +314,16 @@ export const CLIENT_METHODS: Readonly<Record<string, InternalHandler>> = {
       return { ...out, inlineData: Buffer.from(data).toString('base64') }
     }
     if (lastBlock === undefined) return out
-    const lastOffset = file.length - lastBlock.numBytes
+    // While the last block is reopened, the file's length leaves it out (as HDFS's status does):
+    // the block starts at that length and the whole file is that plus the block.
+    const lastOffset = file.length
     const locs = await svc.engine.getBlockLocations({ path, offset: lastOffset, length: 1 }, ctx)
     const held = locs.blocks.find((x) => x.blockId === lastBlock.blockId)
     const locations: DatanodeInfo[] =
       held === undefined ? [] : await svc.datanodes.byUuids(held.datanodes)
     return {
       ...out,
+      fileLength: file.length + lastBlock.numBytes,
       lastBlock: {
         blockId: lastBlock.blockId,
         genStamp: lastBlock.genStamp,
