@@ -299,13 +299,13 @@ export class FileSystem {
    * @throws FsError FILE_EXISTS, FILE_NOT_FOUND, …
    */
   async rename2(src: string, dst: string, options: { overwrite?: boolean } = {}): Promise<void> {
-    const ok = toBoolean(
-      await this.#put('RENAME', src, {
-        destination: checkPath(dst),
-        renameoptions: options.overwrite === true ? 'OVERWRITE' : 'NONE',
-      }),
-    )
-    if (!ok) throw new FsError('IO_ERROR', `Failed to rename ${src} to ${dst}`)
+    // Hadoop answers rename2 with an empty 200 (only the NONE-less rename returns a boolean).
+    const reply = await this.#put('RENAME', src, {
+      destination: checkPath(dst),
+      renameoptions: options.overwrite === true ? 'OVERWRITE' : 'NONE',
+    })
+    if (reply !== undefined && !toBoolean(reply))
+      throw new FsError('IO_ERROR', `Failed to rename ${src} to ${dst}`)
   }
 
   /** DELETE; false when the path did not exist. @throws FsError DIRECTORY_NOT_EMPTY */
