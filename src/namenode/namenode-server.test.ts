@@ -8,6 +8,7 @@ import { json, startTestNameNode } from './test-support.js'
 import type { TestNameNode } from './test-support.js'
 import { toRemoteException } from './remote-exception.js'
 import { FsError } from '../common/fs-error.js'
+import { pino } from 'pino'
 
 describe('NameNodeServer', () => {
   let nn: TestNameNode
@@ -96,6 +97,33 @@ describe('NameNodeServer', () => {
         .javaClassName,
       'java.lang.RuntimeException',
     )
+  })
+
+  it('logs the insecure-mode warning at start and audits operations with allowed true/false', async () => {
+    const lines: Record<string, unknown>[] = []
+    const logger = pino(
+      { level: 'info' },
+      { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) },
+    )
+    const other = await startTestNameNode({ logger })
+    try {
+      assert.ok(lines.some((l) => l.level === 40 && /INSECURE/.test(String(l.msg))))
+      await other.webhdfs('PUT', '/x', 'op=MKDIRS&user.name=hdfs')
+      await other.webhdfs('PUT', '/x/y', 'op=MKDIRS&user.name=bob')
+      await other.webhdfs('PUT', '/x', 'op=RENAME&destination=/z&user.name=hdfs')
+      const audit = lines.filter((l) => l.component === 'audit')
+      assert.deepEqual(
+        audit.map((l) => [l.cmd, l.user, l.src, l.dst, l.allowed]),
+        [
+          ['MKDIRS', 'hdfs', '/x', undefined, true],
+          ['MKDIRS', 'bob', '/x/y', undefined, false],
+          ['RENAME', 'hdfs', '/x', '/z', true],
+        ],
+      )
+      assert.equal(audit[0]!.ip, '127.0.0.1')
+    } finally {
+      await other.close()
+    }
   })
 
   it('stop() closes the server and is idempotent', async () => {

@@ -76,6 +76,7 @@ export class NameNodeServer {
   readonly #options: NameNodeServerOptions
   readonly #engine: NameNodeEngine
   readonly #log: Logger
+  readonly #audit: Logger
   readonly #server: Server
   readonly #metrics = new NameNodeMetrics()
   readonly #datanodes: DatanodeCache
@@ -100,7 +101,9 @@ export class NameNodeServer {
     }
     this.#options = Object.freeze({ ...options })
     this.#engine = options.engine
-    this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'namenode' })
+    const root = options.logger ?? pino({ level: 'silent' })
+    this.#log = root.child({ component: 'namenode' })
+    this.#audit = root.child({ component: 'audit' })
     this.#datanodes = new DatanodeCache(() => this.#engine.listDatanodes(), {
       ttlMs: options.datanodeCacheTtlMs ?? 1000,
     })
@@ -116,6 +119,9 @@ export class NameNodeServer {
       proxyUsers: new Set(options.proxyUsers ?? []),
       lsLimit,
       baseUrl: () => this.#baseUrl,
+      audit: (entry) => {
+        if (this.#audit.isLevelEnabled('info')) this.#audit.info(entry, 'audit')
+      },
     }
     this.#internal = {
       engine: this.#engine,
@@ -257,7 +263,13 @@ export class NameNodeServer {
     let op = 'UNKNOWN'
     let status: number
     try {
-      const routed = routeWebHdfs(this.#webhdfs, method, pathSuffix, query)
+      const routed = routeWebHdfs(
+        this.#webhdfs,
+        method,
+        pathSuffix,
+        query,
+        req.socket.remoteAddress ?? '',
+      )
       op = routed.op
       const reply = await routed.run()
       status = reply.status

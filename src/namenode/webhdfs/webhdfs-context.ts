@@ -30,6 +30,18 @@ export interface WebHdfsServices {
   readonly lsLimit: number
   /** This NameNode's base URL (`http://host:port`), put into DataNode redirects. */
   readonly baseUrl: () => string
+  /** Records one operation in the audit log (HDFS `HdfsAuditLogger`). */
+  readonly audit: (entry: AuditEntry) => void
+}
+
+/** One audit record: who did what to which path, from where, and whether it was allowed. */
+export interface AuditEntry {
+  readonly allowed: boolean
+  readonly user: string
+  readonly ip: string
+  readonly cmd: string
+  readonly src: string
+  readonly dst?: string | undefined
 }
 
 /** One WebHDFS request after routing. */

@@ -6,7 +6,7 @@
  * ignored. Operations Hadoop has but Hops does not (snapshots, erasure coding, delegation-token
  * renewal) answer 400 `UnsupportedOperationException`.
  */
-import { FsError } from '../../common/fs-error.js'
+import { FsError, isFsError } from '../../common/fs-error.js'
 import { parseHdfsPath } from '../../common/hdfs-path.js'
 import { parseQuery } from '../http-util.js'
 import { invalidParam, RemoteError } from '../remote-exception.js'
@@ -173,6 +173,7 @@ export function routeWebHdfs(
   method: string,
   rawPathSuffix: string,
   query: string,
+  ip = '',
 ): RoutedOp {
   const params = new WebHdfsParams(parseQuery(query))
   const opRaw = params.get('op')
@@ -198,10 +199,18 @@ export function routeWebHdfs(
   }
   return {
     op,
-    run: () => {
+    run: async () => {
       const user = effectiveUser(svc, params)
       const path = decodeWebHdfsPath(rawPathSuffix)
-      return handler({ svc, op, path, params, user, ctx: { user } })
+      const dst = params.get('destination')
+      try {
+        const reply = await handler({ svc, op, path, params, user, ctx: { user } })
+        svc.audit({ allowed: true, user, ip, cmd: op, src: path, dst })
+        return reply
+      } catch (err) {
+        svc.audit({ allowed: !isFsError(err, 'ACCESS_DENIED'), user, ip, cmd: op, src: path, dst })
+        throw err
+      }
     },
   }
 }
