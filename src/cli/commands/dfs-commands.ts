@@ -150,6 +150,7 @@ export async function mvCommand(sh: DfsShell, args: string[]): Promise<void> {
     const target = intoDir ? posix.join(dst, name) : dst
     const targetDisplay = intoDir ? childDisplay(dstArg, name) : dstArg
     if (target === item.path) throw new PathError(item.display, 'Input/output error')
+    if (!intoDir && dstStatus !== undefined) throw new PathError(dstArg, 'File exists')
     if (intoDir && (await sh.fs.getFileStatusIfExists(target)))
       throw new PathError(targetDisplay, 'File exists')
     if (!(await sh.fs.rename(item.path, target)))
