@@ -1,49 +1,98 @@
 /**
- * `hops up`: starts the embedded default on this machine. Today that is the metadata engine on
- * SQLite in the data directory, with its housekeeping; the network roles (NameNode WebHDFS,
- * DataNodes, platform, UI) join it as their issues land.
+ * `hops up`: the embedded default on this machine — SQLite metadata in the data directory, one
+ * NameNode (WebHDFS on `--port`) and three DataNodes (each its own directory and port) in one
+ * process. Ctrl-C stops it cleanly; a restart keeps every file.
  */
 import type { Command } from 'commander'
 import { userInfo } from 'node:os'
 import { pino } from 'pino'
-import { openMetaEngine, redactUrl } from '../../meta/open-meta-engine.js'
+import { startLocalCluster } from '../../cluster/local-cluster.js'
+import { redactUrl } from '../../meta/open-meta-engine.js'
 import { dataDirOf, metaUrlOf } from '../meta-url.js'
-import type { MetaLocationOptions } from '../meta-url.js'
+
+interface UpOptions {
+  readonly meta?: string
+  readonly dataDir?: string
+  readonly port: string
+  readonly host: string
+  readonly datanodes: string
+}
+
+function portArg(value: string, name: string, min: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > 65535) {
+    throw new Error(`${name} must be an integer ${min}..65535, got '${value}'`)
+  }
+  return n
+}
 
 export function registerUpCommand(program: Command): void {
   program
     .command('up')
-    .description('start Hops on this machine (embedded default: SQLite metadata in the data dir)')
-    .option('--meta <url>', 'metadata database URL (default sqlite:<data-dir>/meta.db)')
+    .description('start Hops on this machine: SQLite metadata, a NameNode and three DataNodes')
     .option('--data-dir <dir>', 'data directory (default ./hops-data or HOPS_DATA_DIR)')
-    .action(async (options: MetaLocationOptions) => {
-      const log = pino({ base: { component: 'hops.up' } })
-      const url = metaUrlOf(options)
-      const engine = await openMetaEngine(url, {
-        housekeepingIntervalMs: 1000,
-        initialSettings: { superuser: userInfo().username },
+    .option('--port <port>', 'NameNode HTTP (WebHDFS) port', '9870')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--datanodes <n>', 'number of DataNodes', '3')
+    .option('--meta <url>', 'metadata database URL (default sqlite:<data-dir>/meta.db)')
+    .action(async (options: UpOptions) => {
+      let port: number
+      let datanodes: number
+      try {
+        port = portArg(options.port, '--port', 0)
+        datanodes = portArg(options.datanodes, '--datanodes', 1)
+      } catch (err) {
+        process.stderr.write(`hops up: ${(err as Error).message}\n`)
+        process.exitCode = 1
+        return
+      }
+      const log = pino({
+        base: { component: 'hops.up' },
+        level: process.env.HOPS_LOG_LEVEL ?? 'info',
       })
-      const root = await engine.getContentSummary('/', { user: engine.settings.superuser })
-      log.info(
-        {
-          meta: redactUrl(url),
-          dataDir: dataDirOf(options),
-          namenodeId: engine.namenodeId,
-          files: root.fileCount,
-          directories: root.directoryCount,
+      const dataDir = dataDirOf(options)
+      const metaUrl = metaUrlOf(options)
+      const cluster = await startLocalCluster({
+        dataDir,
+        metaUrl,
+        host: options.host,
+        port,
+        datanodes,
+        logger: log,
+        engine: {
+          housekeepingIntervalMs: 1000,
+          initialSettings: { superuser: userInfo().username },
         },
-        'metadata engine up',
-      )
+      }).catch((err: unknown) => {
+        process.stderr.write(`hops up: ${(err as Error).message}\n`)
+        process.exit(1)
+      })
+      const url = cluster.namenodeUrl
       process.stdout.write(
-        `Hops is up: metadata ${redactUrl(url)} (${root.directoryCount} directories, ${root.fileCount} files).\n` +
-          `Try: npx hops meta mkdir /user/$USER && npx hops meta ls /user   (Ctrl-C stops)\n`,
+        [
+          '',
+          `Hops is up (insecure mode: identities come from user.name).`,
+          `  NameNode + WebHDFS  ${url}/webhdfs/v1/   (cluster overview: ${url}/)`,
+          `  DataNodes           ${cluster.datanodes.map((d) => d.httpAddress).join('  ')}`,
+          `  metadata            ${redactUrl(metaUrl)}`,
+          `  data                ${dataDir}`,
+          '',
+          'Try:',
+          `  npx hops dfs --namenode ${url} -mkdir -p /user/${userInfo().username}`,
+          `  npx hops dfs --namenode ${url} -put README.md /user/${userInfo().username}/`,
+          `  curl -L "${url}/webhdfs/v1/user/${userInfo().username}/README.md?op=OPEN&user.name=${userInfo().username}"`,
+          'Ctrl-C stops.',
+          '',
+        ].join('\n'),
       )
+      let stopping = false
       const stop = (): void => {
+        if (stopping) return
+        stopping = true
         log.info('stopping')
-        void engine.close().then(() => process.exit(0))
+        void cluster.stop().then(() => process.exit(0))
       }
       process.once('SIGINT', stop)
       process.once('SIGTERM', stop)
-      await new Promise(() => undefined)
     })
 }
