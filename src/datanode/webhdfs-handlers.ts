@@ -33,6 +33,8 @@ import {
   writeOut,
 } from './block-transfer.js'
 import type { ClientProtocolRpc, DatanodeProtocolRpc } from './namenode-client.js'
+import { crc32c } from '@node-rs/crc32'
+import { BlockCrcMd5, fileChecksumOf, md5Md5Crc32c } from '../common/file-checksum.js'
 
 /** What the handlers need from the server. */
 export interface DataNodeContext {
@@ -68,6 +70,7 @@ export async function handleWebHdfs(
   if (op === 'CREATE' && req.method === 'PUT') return create(ctx, req, res, path, user, q)
   if (op === 'APPEND' && req.method === 'POST') return append(ctx, req, res, path, user)
   if (op === 'OPEN' && req.method === 'GET') return openFile(ctx, res, path, user, q)
+  if (op === 'GETFILECHECKSUM' && req.method === 'GET') return fileChecksum(ctx, res, path, user)
   req.resume()
   if (op === '') throw new FsError('INVALID_ARGUMENT', 'Missing parameter "op"')
   throw new FsError(
@@ -374,6 +377,47 @@ async function openFile(
   if (pos !== end) throw new FsError('IO_ERROR', `Missing bytes at ${pos} of ${path}`)
   if (!headersSent) res.writeHead(200, header)
   res.end()
+}
+
+/**
+ * GETFILECHECKSUM of a file in blocks (HDFS's MD5-of-MD5-of-CRC32C): every block's bytes are
+ * streamed from a replica (this DataNode's own first) through {@link BlockCrcMd5}.
+ */
+async function fileChecksum(
+  ctx: DataNodeContext,
+  res: ServerResponse,
+  path: string,
+  user: string,
+): Promise<void> {
+  const located = await ctx.clientProtocol.getBlockLocations({
+    user,
+    path,
+    offset: 0,
+    length: Number.MAX_SAFE_INTEGER,
+  })
+  let checksum
+  if (located.inlineData !== undefined) {
+    checksum = md5Md5Crc32c(Buffer.from(located.inlineData, 'base64'), DEFAULT_BLOCK_SIZE_BYTES)
+  } else {
+    const md5s: Buffer[] = []
+    let firstChunks = 0
+    for (const lb of located.blocks) {
+      const block = new BlockCrcMd5((d) =>
+        crc32c(Buffer.from(d.buffer, d.byteOffset, d.byteLength)),
+      )
+      for await (const chunk of readBlock(ctx, lb, 0, lb.numBytes)) block.update(chunk)
+      const { md5, chunks } = block.digest()
+      if (md5s.length === 0) firstChunks = chunks
+      md5s.push(md5)
+    }
+    checksum = fileChecksumOf(md5s, firstChunks)
+  }
+  const body = JSON.stringify({ FileChecksum: checksum })
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  })
+  res.end(body)
 }
 
 /**

@@ -4,6 +4,7 @@
  * APPEND data path, and the CLI spawned as `node bin/hops.js dfs …`.
  */
 import assert from 'node:assert/strict'
+import { md5Md5Crc32c } from '../../src/common/file-checksum.js'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -165,14 +166,22 @@ describe('client SDK and hops dfs on a mini cluster', () => {
     assert.equal(sum.length, 28)
   })
 
-  it(
-    'gets the checksum of a block-stored file through a DataNode',
-    { todo: 'the DataNode does not serve GETFILECHECKSUM yet (400 "not a DataNode operation")' },
-    async () => {
-      const sum = await fs.getFileChecksum('/data/big.bin')
-      assert.ok(sum.algorithm.length > 0 && sum.bytes.length > 0)
-    },
-  )
+  it('gets the checksum of a multi-block file through a DataNode, equal to one computed here', async () => {
+    const data = Buffer.alloc(2.5 * 1024 * 1024)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 9)) & 0xff
+    const out = await fs.create('/data/three-blocks.bin', { blockSize: 1024 * 1024 })
+    await new Promise<void>((resolve, reject) => {
+      out.on('error', reject)
+      out.end(data, () => resolve())
+    })
+    const sum = await fs.getFileChecksum('/data/three-blocks.bin')
+    const expected = md5Md5Crc32c(data, 1024 * 1024)
+    assert.deepEqual(
+      [sum.algorithm, sum.bytes, sum.length],
+      [expected.algorithm, expected.bytes, 28],
+    )
+    assert.equal(sum.algorithm, 'MD5-of-2048MD5-of-512CRC32C')
+  })
 
   it('drives hops dfs: mkdir, ls, put, cat, get, mv, cp, du, count, stat, rm', async () => {
     let r = await dfs(['-mkdir', '/cli'])

@@ -11,7 +11,7 @@ import { FsError, isFsError } from '../../common/fs-error.js'
 import type { DatanodeInfo } from '../../protocol/datanode-protocol.js'
 import type { WebHdfsCall, WebHdfsReply } from './webhdfs-context.js'
 import { ok } from './webhdfs-context.js'
-import { md5Md5Crc32c } from './file-checksum.js'
+import { md5Md5Crc32c } from '../../common/file-checksum.js'
 
 /** Parameters the NameNode sets itself in a redirect (the client's values are dropped). */
 const OWN_PARAMS = new Set([
