@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
+import { OpMetrics } from '../common/op-metrics.js'
 import { FsError } from '../common/fs-error.js'
 import { ChecksumError, type BlockStore, type ReplicaWriter } from './block-store.js'
 import type { ReportedBlock } from '../protocol/datanode-protocol.js'
@@ -58,6 +59,7 @@ export class DataNodeServer {
   #httpAddress: string | undefined
   #xceivers = 0
   #writes = 0
+  readonly #metrics = new OpMetrics('datanode')
 
   constructor(options: DataNodeServerOptions) {
     this.#options = Object.freeze({ ...options })
@@ -66,7 +68,11 @@ export class DataNodeServer {
     })
     this.#server = http.createServer((req, res) => {
       this.#xceivers++
-      res.on('close', () => this.#xceivers--)
+      const started = performance.now()
+      res.on('close', () => {
+        this.#xceivers--
+        this.#metrics.observe(opName(req), res.statusCode, performance.now() - started)
+      })
       this.#route(req, res).catch((err: unknown) => this.#fail(res, err))
     })
     this.#server.keepAliveTimeout = 30_000
@@ -135,9 +141,46 @@ export class DataNodeServer {
       if (req.method === 'GET') return this.#serveBlock(res, blockId, url.searchParams)
     } else if (url.pathname.startsWith('/webhdfs/v1/') || url.pathname === '/webhdfs/v1') {
       return handleWebHdfs(this.#ctx, req, res, url)
+    } else if (req.method === 'GET' && url.pathname === '/metrics') {
+      return this.#serveMetrics(res)
+    } else if (req.method === 'GET' && url.pathname === '/health') {
+      return this.#serveHealth(res)
     }
     req.resume()
     throw new FsError('UNSUPPORTED', `No such DataNode endpoint: ${req.method} ${url.pathname}`)
+  }
+
+  /** Prometheus text: operations, latency, storage and transfers in progress. */
+  async #serveMetrics(res: ServerResponse): Promise<void> {
+    const report = await this.#options.store.storageReport()
+    const body = this.#metrics.render([
+      {
+        name: 'hops_datanode_capacity_bytes',
+        help: 'Capacity of the data directory volume.',
+        value: report.capacityBytes,
+      },
+      { name: 'hops_datanode_used_bytes', help: 'Bytes of block files.', value: report.usedBytes },
+      {
+        name: 'hops_datanode_remaining_bytes',
+        help: 'Bytes free for blocks.',
+        value: report.remainingBytes,
+      },
+      { name: 'hops_datanode_xceivers', help: 'Transfers in progress.', value: this.#xceivers },
+    ])
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
+    res.end(body)
+  }
+
+  /** Liveness and the storage figures, as JSON. */
+  async #serveHealth(res: ServerResponse): Promise<void> {
+    const report = await this.#options.store.storageReport()
+    const body = JSON.stringify({
+      status: 'UP',
+      datanodeUuid: this.#options.store.datanodeUuid,
+      ...report,
+    })
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(body)
   }
 
   /** PUT a block: store it locally and forward it to the rest of the pipeline at once. */
@@ -309,4 +352,15 @@ export function intParam(q: URLSearchParams, name: string): number {
     throw new FsError('INVALID_ARGUMENT', `Invalid value for parameter "${name}": ${raw}`)
   }
   return n
+}
+
+/** The operation name a request is counted under (`block.PUT`, `webhdfs.OPEN`, …). */
+function opName(req: IncomingMessage): string {
+  const url = req.url ?? '/'
+  if (url.startsWith('/datanode/v1/blocks/')) return `block.${req.method ?? 'GET'}`
+  if (url.startsWith('/webhdfs/v1')) {
+    const op = /[?&]op=([A-Za-z_]+)/.exec(url)?.[1]?.toUpperCase() ?? 'UNKNOWN'
+    return `webhdfs.${op}`
+  }
+  return url.split('?')[0] ?? '/'
 }

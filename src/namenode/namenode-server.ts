@@ -19,8 +19,8 @@ import { BlockPlacement, DatanodeCache } from './block-placement.js'
 import { hasBody, readJsonBody, sendEmpty, sendJson, sendText } from './http-util.js'
 import { CLIENT_METHODS, DATANODE_METHODS } from './internal-routes.js'
 import type { InternalHandler, InternalServices } from './internal-routes.js'
-import { NameNodeMetrics } from './metrics.js'
-import type { GaugeSample } from './metrics.js'
+import { OpMetrics } from '../common/op-metrics.js'
+import type { GaugeSample } from '../common/op-metrics.js'
 import { remoteExceptionBody, toRemoteException } from './remote-exception.js'
 import { renderStatusPage } from './status-page.js'
 import { isRedirectWithBody, routeWebHdfs } from './webhdfs/webhdfs-router.js'
@@ -78,7 +78,7 @@ export class NameNodeServer {
   readonly #log: Logger
   readonly #audit: Logger
   readonly #server: Server
-  readonly #metrics = new NameNodeMetrics()
+  readonly #metrics = new OpMetrics('namenode')
   readonly #datanodes: DatanodeCache
   readonly #placement: BlockPlacement
   readonly #load = new Map<string, number>()
@@ -149,7 +149,7 @@ export class NameNodeServer {
   }
 
   /** The metrics registry (for tests and embedding). */
-  get metrics(): NameNodeMetrics {
+  get metrics(): OpMetrics {
     return this.#metrics
   }
 

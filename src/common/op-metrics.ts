@@ -1,9 +1,9 @@
 /**
  * @module
- * NameNode metrics in the Prometheus text format (version 0.0.4): operations by type and status
- * class, a latency histogram per operation, and gauges filled at scrape time (transaction
- * restarts, DataNode capacity, under-replicated blocks). Hand-written rather than prom-client:
- * the hot path is one Map lookup and a few array increments per request.
+ * Server metrics in the Prometheus text format (version 0.0.4), for NameNodes and DataNodes:
+ * operations by type and status, a latency histogram per operation, and gauges filled at scrape
+ * time (transaction restarts, capacity, under-replicated blocks). Hand-written rather than
+ * prom-client: the hot path is one Map lookup and a few array increments per request.
  */
 
 /** Histogram bucket upper bounds, in seconds. */
@@ -25,9 +25,17 @@ export interface GaugeSample {
   readonly type?: 'gauge' | 'counter'
 }
 
-/** Counts and times NameNode operations; renders them with gauges as Prometheus text. */
-export class NameNodeMetrics {
+/** Counts and times a server's operations; renders them with gauges as Prometheus text. */
+export class OpMetrics {
   readonly #ops = new Map<string, OpStats>()
+  readonly #prefix: string
+  readonly #role: string
+
+  /** @param role `namenode` or `datanode`: metric names start with `hops_<role>_`. */
+  constructor(role: 'namenode' | 'datanode') {
+    this.#role = role === 'namenode' ? 'NameNode' : 'DataNode'
+    this.#prefix = `hops_${role}`
+  }
 
   /** Records one finished operation (`op` as `webhdfs.GETFILESTATUS`, `internal.addBlock`…). */
   observe(op: string, status: number, durationMs: number): void {
@@ -51,24 +59,24 @@ export class NameNodeMetrics {
   /** The exposition text: the recorded operations followed by `gauges`. */
   render(gauges: readonly GaugeSample[]): string {
     const lines: string[] = []
-    lines.push('# HELP hops_namenode_ops_total NameNode operations by type and HTTP status.')
-    lines.push('# TYPE hops_namenode_ops_total counter')
+    lines.push(`# HELP ${this.#prefix}_ops_total ${this.#role} operations by type and HTTP status.`)
+    lines.push(`# TYPE ${this.#prefix}_ops_total counter`)
     for (const [op, s] of this.#ops) {
       for (const [status, n] of s.counts) {
-        lines.push(`hops_namenode_ops_total{op="${op}",status="${status}"} ${n}`)
+        lines.push(`${this.#prefix}_ops_total{op="${op}",status="${status}"} ${n}`)
       }
     }
-    lines.push('# HELP hops_namenode_op_duration_seconds NameNode operation latency.')
-    lines.push('# TYPE hops_namenode_op_duration_seconds histogram')
+    lines.push(`# HELP ${this.#prefix}_op_duration_seconds ${this.#role} operation latency.`)
+    lines.push(`# TYPE ${this.#prefix}_op_duration_seconds histogram`)
     for (const [op, s] of this.#ops) {
       for (let i = 0; i < BUCKETS.length; i++) {
         lines.push(
-          `hops_namenode_op_duration_seconds_bucket{op="${op}",le="${BUCKETS[i]}"} ${s.buckets[i]}`,
+          `${this.#prefix}_op_duration_seconds_bucket{op="${op}",le="${BUCKETS[i]}"} ${s.buckets[i]}`,
         )
       }
-      lines.push(`hops_namenode_op_duration_seconds_bucket{op="${op}",le="+Inf"} ${s.count}`)
-      lines.push(`hops_namenode_op_duration_seconds_sum{op="${op}"} ${s.sum}`)
-      lines.push(`hops_namenode_op_duration_seconds_count{op="${op}"} ${s.count}`)
+      lines.push(`${this.#prefix}_op_duration_seconds_bucket{op="${op}",le="+Inf"} ${s.count}`)
+      lines.push(`${this.#prefix}_op_duration_seconds_sum{op="${op}"} ${s.sum}`)
+      lines.push(`${this.#prefix}_op_duration_seconds_count{op="${op}"} ${s.count}`)
     }
     const seen = new Set<string>()
     for (const g of gauges) {
