@@ -244,8 +244,30 @@ export function dataPathCases(factory: EngineFactory): void {
           (await e.listDatanodes()).map((d) => [d.datanodeUuid, d.state]),
         )
         assert.equal(states['dn-a'], 'DECOMMISSIONED')
+        const loc = await e.getBlockLocations({ path: '/dc', offset: 0, length: 1 }, SUPER)
+        assert.deepEqual(loc.blocks[0]!.datanodes, [cmd.targets[0]!.datanodeUuid])
         await rejectsWith(e.decommissionDatanode('dn-a'), 'IO_ERROR')
         await rejectsWith(e.decommissionDatanode('no such'), 'INVALID_ARGUMENT')
+      }))
+
+    it('queues DELETE for the replicas of deleted, overwritten and truncated files', () =>
+      withEngine(factory, async (e) => {
+        await registerAll(e)
+        const gone = await writeReplicated(e, '/gone', 10, ['dn-a', 'dn-b'])
+        const over = await writeReplicated(e, '/over', 20, ['dn-b'])
+        assert.equal(await e.delete({ path: '/gone', recursive: false }, SUPER), true)
+        await e.create(
+          { path: '/over', clientName: 'w2', overwrite: true, blockSize: 1 << 20 },
+          SUPER,
+        )
+        assert.deepEqual(await beat(e, 'dn-a'), [{ type: 'DELETE', blocks: [gone] }])
+        assert.deepEqual(await beat(e, 'dn-b'), [
+          { type: 'DELETE', blocks: [gone] },
+          { type: 'DELETE', blocks: [over] },
+        ])
+        const cut = await writeReplicated(e, '/cut', 30, ['dn-c'])
+        assert.equal(await e.truncate({ path: '/cut', newLength: 0, clientName: 't' }, SUPER), true)
+        assert.deepEqual(await beat(e, 'dn-c'), [{ type: 'DELETE', blocks: [cut] }])
       }))
 
     it('a full block report sends only mismatched buckets and reconciles them', () =>

@@ -29,7 +29,7 @@ import { logChange } from '../changelog.js'
 import { INODE_COLUMNS, isFile } from '../inode-row.js'
 import type { InodeRow } from '../inode-row.js'
 import type { Op } from '../op.js'
-import { liveReplicaCount } from './datanodes.js'
+import { invalidateReplicas, liveReplicaCount } from './datanodes.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import type { ResolvedPath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
@@ -468,6 +468,7 @@ export async function abandonBlock(
       `Cannot abandon block ${blockName(last)} of ${path.path}: it is already committed`,
     )
   }
+  await invalidateReplicas(op, 'id', [last.id])
   await op.txn.run('DELETE FROM blocks WHERE id = ?', [last.id])
 }
 

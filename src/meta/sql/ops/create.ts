@@ -14,6 +14,7 @@ import { TYPE_FILE, isDirectory, isFile, toInodeRecord } from '../inode-row.js'
 import { insertInode, newInodeRow, touchDirectory } from '../inode-store.js'
 import { renewLeaseRow, checkLeaseHeldByOther } from '../leases.js'
 import type { Op } from '../op.js'
+import { invalidateReplicas } from './datanodes.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { chargeQuota, fileSpace, quotaDirs } from '../quota.js'
@@ -78,6 +79,7 @@ export async function create(
   if (existing !== undefined) {
     if (!isFile(existing)) throw new FsError('FILE_EXISTS', `${path.path} already exists`)
     await checkLeaseHeldByOther(op, existing, req.clientName, path.path)
+    await invalidateReplicas(op, 'inode_id', [existing.id])
     await op.txn.run('DELETE FROM inodes WHERE id = ?', [existing.id])
     await logChange(op, 'DELETE', existing)
     await chargeQuota(op, quotas, -1, -fileSpace(existing), pathOf)

@@ -123,6 +123,39 @@ export async function queueCommand(
   ])
 }
 
+/**
+ * Queues a DELETE, for each DataNode, of its replicas of the blocks of these inodes (`column:
+ * 'inode_id'`) or of these blocks (`column: 'id'`): HDFS `BlockManager.removeBlock` adding them
+ * to `invalidateBlocks`. Call it before the rows go: their `replicas` rows cascade away with them,
+ * and nothing else would tell the DataNodes until their next full block report (6 h).
+ */
+export async function invalidateReplicas(
+  op: Op,
+  column: 'inode_id' | 'id',
+  ids: readonly number[],
+): Promise<void> {
+  const byDatanode = new Map<string, ReportedBlock[]>()
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500)
+    const rows = await op.txn.all<{
+      datanode_id: string
+      id: number
+      gen_stamp: number
+      num_bytes: number
+    }>(
+      `SELECT r.datanode_id, b.id, b.gen_stamp, b.num_bytes FROM blocks b JOIN replicas r ON r.block_id = b.id
+       WHERE b.${column} IN (${'?,'.repeat(chunk.length - 1)}?)`,
+      chunk,
+    )
+    for (const r of rows) {
+      let list = byDatanode.get(r.datanode_id)
+      if (list === undefined) byDatanode.set(r.datanode_id, (list = []))
+      list.push({ blockId: r.id, genStamp: r.gen_stamp, numBytes: r.num_bytes })
+    }
+  }
+  for (const [uuid, blocks] of byDatanode) await queueCommand(op, uuid, { type: 'DELETE', blocks })
+}
+
 interface BlockState {
   id: number
   gen_stamp: number

@@ -15,6 +15,7 @@ import type { Op } from '../op.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import type { ResolvedPath } from '../path-resolver.js'
 import { checkPermission, readAccessAcls } from '../permission-checker.js'
+import { invalidateReplicas } from './datanodes.js'
 import { chargeQuota, quotaDirs } from '../quota.js'
 import { refuseBusySubtree } from '../subtree-lock.js'
 import { lockSubtreeDirectories, subtreeIds, subtreeUsage } from '../subtree-usage.js'
@@ -77,6 +78,7 @@ export async function deleteDeepestFirst(
   const ordered = [...rows].sort((a, b) => b.depth - a.depth)
   for (let i = 0; i < ordered.length; i += 500) {
     const ids = ordered.slice(i, i + 500).map((r) => r.id)
+    await invalidateReplicas(op, 'inode_id', ids)
     await op.txn.run(`DELETE FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, ids)
   }
 }

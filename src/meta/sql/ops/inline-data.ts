@@ -126,7 +126,7 @@ export async function getBlockLocations(
   const ids = located.map((b) => b.blockId)
   const replicas = await op.txn.all<{ block_id: number; datanode_id: string }>(
     `SELECT r.block_id, r.datanode_id FROM replicas r JOIN datanodes d ON d.uuid = r.datanode_id
-     WHERE r.block_id IN (${'?,'.repeat(ids.length - 1)}?) AND d.state <> 'DEAD'`,
+     WHERE r.block_id IN (${'?,'.repeat(ids.length - 1)}?) AND d.state NOT IN ('DEAD', 'DECOMMISSIONED')`,
     ids,
   )
   const byBlock = new Map<number, string[]>()

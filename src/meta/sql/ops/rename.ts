@@ -13,6 +13,7 @@ import { isDirectory } from '../inode-row.js'
 import type { InodeRow } from '../inode-row.js'
 import { touchDirectory } from '../inode-store.js'
 import type { Op } from '../op.js'
+import { invalidateReplicas } from './datanodes.js'
 import { lockInodes, readChild, resolvePath } from '../path-resolver.js'
 import { refuseBusySubtree } from '../subtree-lock.js'
 import type { InodeLock, ResolvedPath } from '../path-resolver.js'
@@ -138,6 +139,7 @@ export async function rename(
 
   await moveQuota(op, src, dst, source, overwritten)
   if (overwritten !== undefined) {
+    await invalidateReplicas(op, 'inode_id', [overwritten.id])
     await op.txn.run('DELETE FROM inodes WHERE id = ?', [overwritten.id])
     await logChange(op, 'DELETE', overwritten)
   }

@@ -13,6 +13,7 @@ import { TYPE_DIRECTORY } from '../inode-row.js'
 import type { InodeRow } from '../inode-row.js'
 import { touchDirectory } from '../inode-store.js'
 import type { Op, TxnRunner } from '../op.js'
+import { invalidateReplicas } from './datanodes.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { FsAction } from '../../../common/permission.js'
@@ -137,6 +138,7 @@ async function deleteFilesIn(
   const files = children.filter((c) => c.type !== TYPE_DIRECTORY)
   if (files.length > 0) {
     const ids = files.map((f) => f.id)
+    await invalidateReplicas(op, 'inode_id', ids)
     await op.txn.run(`DELETE FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, ids)
     await op.txn.run('UPDATE inodes SET children_num = children_num - ? WHERE id = ?', [
       files.length,

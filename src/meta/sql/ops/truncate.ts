@@ -14,6 +14,7 @@ import { FsAction } from '../../../common/permission.js'
 import { logChange } from '../changelog.js'
 import { isFile } from '../inode-row.js'
 import type { Op } from '../op.js'
+import { invalidateReplicas } from './datanodes.js'
 import { chargeQuota } from '../quota.js'
 import {
   BLOCK_UNDER_CONSTRUCTION,
@@ -106,6 +107,7 @@ async function truncateBlocks(
   }
   for (let i = 0; i < removed.length; i += 500) {
     const ids = removed.slice(i, i + 500)
+    await invalidateReplicas(op, 'id', ids)
     await op.txn.run(`DELETE FROM blocks WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, ids)
   }
   if (cut === undefined) {
