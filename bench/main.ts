@@ -1,23 +1,37 @@
 /**
  * @module
- * `npm run bench` — in-process metadata benchmark with same-run baselines.
+ * `npm run bench` — the metadata benchmark (in-process) and the data-path benchmark (a cluster
+ * and a load generator in child processes), each with same-run baselines.
  *
- * For each engine (SQLite in a temp file, PostgreSQL in a fresh database) it builds fixtures
+ * Metadata suite (`meta`): for each engine (SQLite in a temp file, PostgreSQL in a fresh database) it builds fixtures
  * through the engine (untimed), measures raw-driver baselines on the same rows, then runs each
  * workload (mkdirs, create, getFileInfo 6-deep, listStatus of 1000, rename, delete) at 1 and 16
  * concurrent callers for a fixed time after a warm-up, and reports ops/s and p50/p99 latency
  * next to the matching baseline. A memory phase first builds an N-inode namespace and reads RSS.
  *
+ * Data-path suite (`data`, see `data-bench.ts`): GETFILESTATUS vs a bare `node:http` server,
+ * 4 KiB files inline vs through DataNodes vs empty creates, a large file written and read at
+ * replication 1 and 3 vs `dd` and a bare loopback stream, with the server's peak RSS.
+ *
  * Flags:
- * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase; under 2 minutes.
+ * - `--suite meta,data`: which suites (default both).
+ * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers; both
+ *   suites together in under 2 minutes.
  * - `--engines sqlite,postgres`: which engines (default both).
  * - `--inodes N`: memory-phase namespace size (default 100 000, quick 20 000; 0 skips it).
  *   `--inodes 1000000` measures the 1 M-inode target directly (several minutes of building).
  * - `--duration S`, `--warmup S`: seconds per measured run and warm-up (default 3 and 0.5).
  * - `--callers 1,16`: caller counts. `--workloads create,getFileInfo`: a subset (for profiling,
  *   e.g. `node --cpu-prof --import tsx bench/main.ts --engines sqlite --workloads getFileInfo`).
+ * - `--data-mib N`: size of the large file (default 1024, quick 256).
+ * - `--data-conns N`: keep-alive connections of the data-path request rates (default 16; the
+ *   2-core hosts this runs on saturate well before more).
+ * - `--data-duration S`: seconds per data-path rate run (default 3, quick 1; warm-up 0.5 / 0.3).
+ * - `--profile-server DIR`: run the cluster process under `--cpu-prof`, profile written to DIR
+ *   (summarise it with `npx tsx bench/profile-summary.ts DIR/cluster.cpuprofile`).
  *
- * Prints Markdown on stdout (progress on stderr) and writes `bench/results/meta-<timestamp>.json`.
+ * Prints Markdown on stdout (progress on stderr) and writes
+ * `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-…json`).
  * Target verdicts are informational; the exit status is 0 unless the benchmark itself fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -30,6 +44,8 @@ import type { SqlMetaEngine } from '../src/meta/sql/sql-meta-engine.js'
 import { createTestDatabase } from '../test/support/postgres.js'
 import { postgresBaselines, sqliteBaselines } from './baselines.js'
 import type { BaselineResult } from './baselines.js'
+import { runDataBench } from './data-bench.js'
+import type { DataOptions, DataReport } from './data-bench.js'
 import { buildFixtures, runWorkloads, WORKLOADS } from './meta-bench.js'
 import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
 import { forceGc, measureMemory } from './memory.js'
@@ -40,8 +56,9 @@ import type { BenchReport } from './report.js'
 /** The engine's default hint-cache bound, passed explicitly so the memory phase knows it. */
 const HINT_CACHE_ENTRIES = 200_000
 
-const USAGE = `usage: npm run bench -- [--quick] [--engines sqlite,postgres] [--inodes N]
-       [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]`
+const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data] [--engines sqlite,postgres]
+       [--inodes N] [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]
+       [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]`
 
 function log(line: string): void {
   process.stderr.write(line + '\n')
@@ -54,8 +71,12 @@ function list(value: string): string[] {
     .filter((s) => s !== '')
 }
 
+const SUITES = ['meta', 'data'] as const
+
 function parseOptions(): {
   quick: boolean
+  suites: string[]
+  data: DataOptions
   engines: EngineKind[]
   inodes: number
   durationMs: number
@@ -72,6 +93,11 @@ function parseOptions(): {
       warmup: { type: 'string' },
       callers: { type: 'string', default: '1,16' },
       workloads: { type: 'string', default: WORKLOADS.join(',') },
+      suite: { type: 'string', default: SUITES.join(',') },
+      'data-mib': { type: 'string' },
+      'data-conns': { type: 'string' },
+      'data-duration': { type: 'string' },
+      'profile-server': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -100,8 +126,25 @@ function parseOptions(): {
     if (!Number.isInteger(n) || n < 1) throw new Error(`bad caller count '${c}'\n${USAGE}`)
     return n
   })
+  const suites = list(values.suite).map((x) => {
+    if (!(SUITES as readonly string[]).includes(x))
+      throw new Error(`unknown suite '${x}'\n${USAGE}`)
+    return x
+  })
+  const conns = num(values['data-conns'], 16, '--data-conns')
+  if (!Number.isInteger(conns) || conns < 1) throw new Error(`bad --data-conns\n${USAGE}`)
   return {
     quick,
+    suites,
+    data: {
+      bigBytes:
+        Math.max(1, Math.floor(num(values['data-mib'], quick ? 256 : 1024, '--data-mib'))) *
+        2 ** 20,
+      callers: conns,
+      durationMs: num(values['data-duration'], quick ? 1 : 3, '--data-duration') * 1000,
+      warmupMs: (quick ? 0.3 : 0.5) * 1000,
+      profileDir: values['profile-server'],
+    },
     engines,
     workloads,
     callers,
@@ -149,8 +192,10 @@ async function main(): Promise<void> {
   const results: WorkloadResult[] = []
   const baselines: BaselineResult[] = []
   let memory: MemoryResult | undefined
+  let data: DataReport | undefined
+  const meta = opts.suites.includes('meta')
 
-  if (opts.inodes > 0) {
+  if (meta && opts.inodes > 0) {
     const kind: EngineKind = opts.engines.includes('sqlite')
       ? 'sqlite'
       : (opts.engines[0] ?? 'sqlite')
@@ -168,7 +213,7 @@ async function main(): Promise<void> {
     forceGc()
   }
 
-  for (const kind of opts.engines) {
+  for (const kind of meta ? opts.engines : []) {
     log(`${kind}: building fixtures`)
     const opened = await openFresh(kind, scratch, 'bench')
     try {
@@ -190,6 +235,8 @@ async function main(): Promise<void> {
     }
   }
 
+  if (opts.suites.includes('data')) data = await runDataBench(opts.data, scratch, log)
+
   const report: BenchReport = {
     startedAt,
     host: hostInfo(),
@@ -197,6 +244,8 @@ async function main(): Promise<void> {
     results,
     baselines,
     memory,
+    suites: opts.suites,
+    data,
   }
   process.stdout.write(renderMarkdown(report))
   const file = writeJson(report, join(dirname(fileURLToPath(import.meta.url)), 'results'))

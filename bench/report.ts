@@ -2,13 +2,16 @@
  * @module
  * Turns results into the Markdown report (workloads against their same-run baselines, the
  * issue's targets with pass/short verdicts, memory) and the JSON file under `bench/results/`.
- * Verdicts are informational: they never change the exit status.
+ * The data-path section (when that suite ran) is rendered by `data-report.ts`. Verdicts are
+ * informational: they never change the exit status.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { BASELINE } from './baselines.js'
 import type { BaselineResult } from './baselines.js'
+import type { DataReport } from './data-bench.js'
+import { dataTargetVerdicts, renderDataMarkdown } from './data-report.js'
 import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
 import { fmt } from './meta-bench.js'
 import type { MemoryResult } from './memory.js'
@@ -21,6 +24,10 @@ export interface BenchReport {
   readonly results: readonly WorkloadResult[]
   readonly baselines: readonly BaselineResult[]
   readonly memory?: MemoryResult | undefined
+  /** Which suites ran (`meta`, `data`). */
+  readonly suites: readonly string[]
+  /** The data-path suite's results, when it ran. */
+  readonly data?: DataReport | undefined
 }
 
 /** A target of the issue and whether this run met it. */
@@ -132,12 +139,18 @@ function na(target: string): TargetVerdict {
 /** The Markdown report. */
 export function renderMarkdown(report: BenchReport): string {
   const lines: string[] = []
-  lines.push(`# Metadata benchmark — ${report.startedAt}`)
+  lines.push(`# Benchmark (${report.suites.join(', ')}) — ${report.startedAt}`)
   lines.push('')
   lines.push(
     `Host: ${report.host.cpus} × ${report.host.cpuModel}, Node ${report.host.node}. Options: \`${JSON.stringify(report.options)}\``,
   )
   lines.push('')
+  if (report.suites.includes('meta')) renderMetaMarkdown(report, lines)
+  if (report.data !== undefined) lines.push(renderDataMarkdown(report.data))
+  return lines.join('\n')
+}
+
+function renderMetaMarkdown(report: BenchReport, lines: string[]): void {
   lines.push('## Workloads vs same-run baselines')
   lines.push('')
   lines.push(
@@ -184,17 +197,21 @@ export function renderMarkdown(report: BenchReport): string {
     )
   }
   lines.push('')
-  return lines.join('\n')
 }
 
-/** Writes the report as `bench/results/meta-<timestamp>.json`; returns the path. */
+/**
+ * Writes the report as `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-…`), with the
+ * verdicts of each suite that ran; returns the path.
+ */
 export function writeJson(report: BenchReport, dir: string): string {
   mkdirSync(dir, { recursive: true })
-  const file = join(dir, `meta-${report.startedAt.replace(/[:.]/g, '-')}.json`)
-  writeFileSync(
-    file,
-    JSON.stringify({ ...report, targets: targetVerdicts(report) }, null, 2) + '\n',
+  const file = join(
+    dir,
+    `${report.suites.join('-')}-${report.startedAt.replace(/[:.]/g, '-')}.json`,
   )
+  const targets = report.suites.includes('meta') ? targetVerdicts(report) : undefined
+  const dataTargets = report.data !== undefined ? dataTargetVerdicts(report.data) : undefined
+  writeFileSync(file, JSON.stringify({ ...report, targets, dataTargets }, null, 2) + '\n')
   return file
 }
 
