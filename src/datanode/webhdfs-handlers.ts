@@ -283,7 +283,11 @@ async function pushBlock(
     while (spool.size < maxBytes) {
       const chunk = await source.read(Math.min(1 << 20, maxBytes - spool.size))
       if (chunk === null) break
-      await Promise.all([spool.append(chunk), upload.write(chunk)])
+      // Both settle before a failure is thrown: the retry replays the spool, which must hold
+      // this chunk (and no append may still be running when it does).
+      const [spooled, sent] = await Promise.allSettled([spool.append(chunk), upload.write(chunk)])
+      if (spooled.status === 'rejected') throw spooled.reason
+      if (sent.status === 'rejected') throw sent.reason
     }
     const ack = await upload.end()
     return ack.numBytes
