@@ -353,7 +353,7 @@ describe('DataNode faults', { timeout: 150_000 }, () => {
           )
           return !loc.file.underConstruction
         },
-        10_000,
+        5000,
       ).catch(() => false)
       const n = await prefix()
       assert.ok(n < data.length)
