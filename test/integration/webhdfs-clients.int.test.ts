@@ -4,7 +4,8 @@
  * (`/usr/bin/python3`, `apt-get install python3-fsspec`), the npm `webhdfs` package, `curl`, and
  * a data matrix (sizes around the small-file limit and block boundaries, append, overwrite, two
  * writers, restart) through the SDK and curl. The clients' wire habits are described in
- * `../shared/reference/webhdfs.md`; this file checks that Hops serves them.
+ * `../shared/reference/webhdfs.md`; this file checks that Hops serves them. Each suite has its
+ * own cluster and a time limit (about 10x its usual time; the whole file takes about 10 s).
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -137,7 +138,7 @@ async function endStream(out: Writable, data?: Buffer): Promise<void> {
 
 // ------------------------------------------------------------------------------------------ fsspec
 
-describe('fsspec (python3-fsspec) against a local cluster', () => {
+describe('fsspec (python3-fsspec) against a local cluster', { timeout: 30_000 }, () => {
   let cluster: LocalCluster
   let fs: FileSystem
 
@@ -245,6 +246,16 @@ describe('fsspec (python3-fsspec) against a local cluster', () => {
       ],
     )
     assert.equal(await fs.exists('/private/secret'), true, 'the intruder did not delete it')
+
+    // fsspec's ukey (GETFILECHECKSUM, Location followed by hand) equals the SDK's checksum.
+    const ukey = out.ukey as Record<
+      'small' | 'big',
+      { algorithm: string; bytes: string; length: number }
+    >
+    assert.match(ukey.small.algorithm, /^MD5-of-\d+MD5-of-512CRC32C$/)
+    assert.equal(ukey.small.length, 28)
+    const sum = await fs.getFileChecksum('/py/moved.bin')
+    assert.deepEqual(ukey.big, { algorithm: sum.algorithm, bytes: sum.bytes, length: sum.length })
   })
 })
 
@@ -336,7 +347,7 @@ function pieces(data: Buffer, size: number): Readable {
   return Readable.from(parts)
 }
 
-describe('npm webhdfs client against a local cluster', () => {
+describe('npm webhdfs client against a local cluster', { timeout: 20_000 }, () => {
   let cluster: LocalCluster
   let fs: FileSystem
   let hdfs: NpmWebHdfs
@@ -474,7 +485,7 @@ describe('npm webhdfs client against a local cluster', () => {
 
 // ------------------------------------------------------------------------------------------- curl
 
-describe('curl against a local cluster', () => {
+describe('curl against a local cluster', { timeout: 20_000 }, () => {
   let cluster: LocalCluster
   let fs: FileSystem
   let nn: string
@@ -688,7 +699,7 @@ async function blockLengths(cluster: LocalCluster, path: string): Promise<number
   return list.filter((b) => b.hosts.length > 0).map((b) => b.length)
 }
 
-describe('data matrix through the SDK and curl', () => {
+describe('data matrix through the SDK and curl', { timeout: 40_000 }, () => {
   let cluster: LocalCluster
   let fs: FileSystem
   let nn: string
@@ -868,7 +879,7 @@ describe('data matrix through the SDK and curl', () => {
 
 // ---------------------------------------------------------------------------------------- restart
 
-describe('restart on the same data directory', () => {
+describe('restart on the same data directory', { timeout: 20_000 }, () => {
   const dataDir = tmpDir('hops-restart-')
   let cluster: LocalCluster | undefined
 
@@ -900,6 +911,10 @@ describe('restart on the same data directory', () => {
         assert.equal((await fs.getFileStatus(path)).length, data.length, path)
         assert.deepEqual(await fs.readFile(path), data, path)
       }
+      // The restarted DataNodes still serve the replicas for writes: append to a partial block.
+      const more = pattern(MIB / 2, 11)
+      await endStream(await fs.append('/r/grown'), more)
+      assert.deepEqual(await fs.readFile('/r/grown'), Buffer.concat([grown, more]))
       const big = `/r/f-${3.5 * MIB}`
       const r = await curl([
         '-L',

@@ -96,6 +96,11 @@ def main():
     tail = fs.cat_file(base + "/dir/big.bin", -50)
     out["cat_tail"] = tail == pattern(50, sizes["big.bin"] - 50)
 
+    # GETFILECHECKSUM: fsspec asks without following the redirect, then GETs the Location.
+    out["ukey"] = {
+        "small": fs.ukey(base + "/dir/small.bin"),
+        "big": fs.ukey(base + "/dir/big.bin"),
+    }
     fs.mv(base + "/dir/big.bin", base + "/moved.bin")
     out["mv"] = {
         "old_exists": fs.exists(base + "/dir/big.bin"),
