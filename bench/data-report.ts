@@ -90,7 +90,7 @@ export function renderDataMarkdown(report: DataReport): string {
   lines.push('## Data path (WebHDFS, cluster and load generator in separate processes)')
   lines.push('')
   lines.push(
-    `${o.callers} keep-alive connections for request rates (${(o.durationMs / 1000).toFixed(1)} s after ${(o.warmupMs / 1000).toFixed(1)} s warm-up); one stream of ${(o.bigBytes / 2 ** 20).toFixed(0)} MiB for transfers. MB = 2^20 bytes. Reads of the large files come from the page cache; the DataNodes do not fsync, dd does.`,
+    `${o.callers} keep-alive connections for request rates (${(o.durationMs / 1000).toFixed(1)} s after ${(o.warmupMs / 1000).toFixed(1)} s warm-up, best of ${o.rounds} interleaved rounds); one stream of ${(o.bigBytes / 2 ** 20).toFixed(0)} MiB for transfers. MB = 2^20 bytes. Reads of the large files come from the page cache; the DataNodes do not fsync, dd does.`,
   )
   lines.push('')
   lines.push(

@@ -27,8 +27,9 @@
  * - `--data-conns N`: keep-alive connections of the data-path request rates (default 16; the
  *   2-core hosts this runs on saturate well before more).
  * - `--data-duration S`: seconds per data-path rate run (default 3, quick 1; warm-up 0.5 / 0.3).
- * - `--profile-server DIR`: run the cluster process under `--cpu-prof`, profile written to DIR
- *   (summarise it with `npx tsx bench/profile-summary.ts DIR/cluster.cpuprofile`).
+ * - `--profile-server DIR`: run the cluster process under `--cpu-prof`, profiles written to DIR
+ *   (summarise with `npx tsx bench/profile-summary.ts DIR`: the largest profile there is the
+ *   main thread's; tsx's loader thread writes a small one beside it).
  *
  * Prints Markdown on stdout (progress on stderr) and writes
  * `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-…json`).
@@ -143,6 +144,7 @@ function parseOptions(): {
       callers: conns,
       durationMs: num(values['data-duration'], quick ? 1 : 3, '--data-duration') * 1000,
       warmupMs: (quick ? 0.3 : 0.5) * 1000,
+      rounds: 2,
       profileDir: values['profile-server'],
     },
     engines,
