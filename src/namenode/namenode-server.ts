@@ -290,6 +290,12 @@ export class NameNodeServer {
       res.end()
     } else if (reply.json !== undefined) {
       sendJson(res, reply.status, reply.json)
+    } else if (reply.data !== undefined) {
+      res.writeHead(reply.status, {
+        'content-type': 'application/octet-stream',
+        'content-length': reply.data.length,
+      })
+      res.end(reply.data)
     } else {
       sendEmpty(res, reply.status)
     }

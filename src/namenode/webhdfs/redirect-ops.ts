@@ -95,12 +95,22 @@ export async function appendOp(call: WebHdfsCall): Promise<WebHdfsReply> {
 }
 
 /**
- * GET OPEN: to a DataNode holding the block at `offset` (any live DataNode for inline or empty
- * files: DataNodes read inline bytes through the NameNode).
+ * The parameter that asks the NameNode itself for a small file's bytes. The NameNode's own
+ * OPEN redirect for an inline file carries it, so any client that follows redirects reads a
+ * small file without a DataNode; a client that sends it up front (the Hops SDK) saves the hop.
+ * Ignored for files in blocks.
+ */
+export const INLINE_READ_PARAM = 'inlineread'
+
+/**
+ * GET OPEN: a small (inline) file is served by the NameNode from the database — straight away
+ * when the request carries `inlineread=true`, else through a 307 to the NameNode's own URL with
+ * it (Hadoop clients expect a redirect) — and never touches a DataNode. A file in blocks goes to
+ * a DataNode holding the block at `offset`, as in Hadoop.
  */
 export async function openOp(call: WebHdfsCall): Promise<WebHdfsReply> {
   const offset = call.params.int('offset', 0, 0)
-  call.params.int('length', undefined, 0)
+  const length = call.params.int('length', undefined, 0)
   const st = await call.svc.engine.getFileInfo(call.path, call.ctx)
   if (st.type !== 'FILE') throw new FsError('FILE_NOT_FOUND', `Path is not a file: ${call.path}`)
   if (offset > st.length) {
@@ -109,8 +119,24 @@ export async function openOp(call: WebHdfsCall): Promise<WebHdfsReply> {
       `Offset ${offset} is beyond the end of ${call.path} (${st.length})`,
     )
   }
+  if (st.inline) {
+    if (call.params.bool(INLINE_READ_PARAM, false)) {
+      const locs = await call.svc.engine.getBlockLocations(
+        { path: call.path, offset, length: length ?? st.length },
+        call.ctx,
+      )
+      if (locs.inlineData !== undefined) {
+        const end = length === undefined ? undefined : offset + length
+        return { status: 200, data: locs.inlineData.subarray(offset, end) }
+      }
+    } else {
+      const location = selfUrl(call, 'OPEN', `${INLINE_READ_PARAM}=true`)
+      if (call.params.bool('noredirect', false)) return ok(JSON.stringify({ Location: location }))
+      return { status: 307, location }
+    }
+  }
   let holders: readonly string[] = []
-  if (!st.inline && st.length > offset) {
+  if (st.length > offset) {
     const locs = await call.svc.engine.getBlockLocations(
       { path: call.path, offset, length: 1 },
       call.ctx,
@@ -118,6 +144,15 @@ export async function openOp(call: WebHdfsCall): Promise<WebHdfsReply> {
     holders = locs.blocks[0]?.datanodes ?? []
   }
   return redirectTo(call, await call.svc.placement.chooseReader(holders), 'OPEN')
+}
+
+/** This NameNode's URL for `op` on the call's path, with the caller's parameters and `extra`. */
+function selfUrl(call: WebHdfsCall, op: string, extra: string): string {
+  const qs = [`op=${op}`, `user.name=${encodeURIComponent(call.user)}`, extra]
+  for (const p of call.params.list) {
+    if (!OWN_PARAMS.has(p.name) && p.name !== INLINE_READ_PARAM) qs.push(p.raw)
+  }
+  return `${call.svc.baseUrl()}/webhdfs/v1${encodePath(call.path)}?${qs.join('&')}`
 }
 
 /**

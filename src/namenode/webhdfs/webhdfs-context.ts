@@ -64,6 +64,8 @@ export interface WebHdfsReply {
   readonly json?: string
   /** For 307 replies. */
   readonly location?: string
+  /** File bytes (`application/octet-stream`), for OPEN of a small file served by the NameNode. */
+  readonly data?: Uint8Array
 }
 
 /** One operation handler. */

@@ -109,7 +109,7 @@ describe('WebHDFS redirects', () => {
     assert.equal(res.status, 403)
   })
 
-  it('OPEN of an empty or inline file goes to any live DataNode; a directory is 404', async () => {
+  it('OPEN of an empty file goes to any live DataNode; a directory is 404', async () => {
     let res = await nn.webhdfs('GET', '/d/exists', 'op=OPEN&user.name=alice&offset=0')
     assert.equal(res.status, 307)
     assert.ok((res.headers.get('location') ?? '').startsWith(`${DN1}/webhdfs/v1/d/exists?op=OPEN&`))
@@ -122,6 +122,35 @@ describe('WebHDFS redirects', () => {
     assert.equal(res.status, 404)
     res = await nn.webhdfs('GET', '/d/exists', 'op=OPEN&user.name=alice&offset=10')
     assert.equal(res.status, 403)
+  })
+
+  it('OPEN of a small (inline) file is served by the NameNode, never a DataNode', async () => {
+    await nn.engine.createInline(
+      { path: '/d/tiny', data: Buffer.from('0123456789') },
+      { user: 'alice' },
+    )
+    // 1. A plain OPEN is redirected to the NameNode itself (Hadoop clients expect a 307).
+    let res = await nn.webhdfs('GET', '/d/tiny', 'op=OPEN&user.name=alice&offset=2&length=3')
+    assert.equal(res.status, 307)
+    const location = new URL(res.headers.get('location') ?? '')
+    assert.equal(location.origin, nn.url)
+    assert.equal(location.searchParams.get('inlineread'), 'true')
+    assert.equal(location.searchParams.get('offset'), '2')
+    // 2. Following it (or asking with inlineread=true up front) gets the bytes in one reply.
+    res = await fetch(location)
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'application/octet-stream')
+    assert.equal(await res.text(), '234')
+    res = await nn.webhdfs('GET', '/d/tiny', 'op=OPEN&user.name=alice&inlineread=true')
+    assert.equal(await res.text(), '0123456789')
+    res = await nn.webhdfs('GET', '/d/tiny', 'op=OPEN&user.name=alice&noredirect=true')
+    assert.ok(
+      (await json<{ Location: string }>(res)).Location.startsWith(`${nn.url}/webhdfs/v1/d/tiny?`),
+    )
+    // 3. inlineread is ignored for files in blocks (the empty file here): still a DataNode.
+    res = await nn.webhdfs('GET', '/d/exists', 'op=OPEN&user.name=alice&inlineread=true')
+    assert.equal(res.status, 307)
+    assert.ok((res.headers.get('location') ?? '').startsWith(DN1))
   })
 
   it('OPEN of a block file goes to a DataNode holding the block', async () => {
