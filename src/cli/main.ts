@@ -3,8 +3,10 @@
  * The `hops` command line. One file per subcommand under `commands/`.
  */
 import { Command } from 'commander'
+import { registerDataNodeCommand } from './commands/datanode.js'
 import { registerDfsCommand } from './commands/dfs.js'
 import { registerMetaCommands } from './commands/meta.js'
+import { registerNameNodeCommand } from './commands/namenode.js'
 import { registerUpCommand } from './commands/up.js'
 
 const program = new Command()
@@ -13,6 +15,8 @@ program
   .description('Hops: HDFS-compatible filesystem with metadata in SQL')
   .version('0.1.0')
 registerUpCommand(program)
+registerNameNodeCommand(program)
+registerDataNodeCommand(program)
 registerMetaCommands(program)
 registerDfsCommand(program)
 await program.parseAsync(process.argv)

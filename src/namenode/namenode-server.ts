@@ -6,6 +6,12 @@
  * `/health` and a cluster overview at `/`. It is stateless: every decision is made by the metadata
  * engine in a database transaction, so any number of NameNodes may serve one namespace.
  *
+ * Leader duties (the re-replication check and `engine.housekeeping()`) run only while the
+ * `leader` option says this NameNode leads (see `leader-election.ts`); without it, it always does
+ * (one NameNode). A draining NameNode ({@link NameNodeServer.drain}, `PUT /admin/drain` from
+ * loopback) answers every WebHDFS and internal request with 403 `StandbyException`, so clients and
+ * DataNodes move on to another NameNode.
+ *
  * Insecure mode only for now: the caller is whoever `user.name` says (Hadoop's simple auth).
  */
 import { createServer } from 'node:http'
@@ -24,6 +30,7 @@ import type { GaugeSample } from '../common/op-metrics.js'
 import { remoteExceptionBody, toRemoteException } from './remote-exception.js'
 import { renderStatusPage } from './status-page.js'
 import { isRedirectWithBody, routeWebHdfs } from './webhdfs/webhdfs-router.js'
+import type { LeaderStatus } from './leader-election.js'
 import type { WebHdfsDefaults, WebHdfsReply, WebHdfsServices } from './webhdfs/webhdfs-context.js'
 
 /** Cluster settings a `SqlMetaEngine` exposes (optional on other engines). */
@@ -64,7 +71,12 @@ export interface NameNodeServerOptions {
   readonly datanodeCacheTtlMs?: number
   /** Largest internal-endpoint request body, in bytes. Default 64 MiB (full block reports). */
   readonly maxInternalBodyBytes?: number
+  /** The leader election; leader duties run only while it says so. Default: always leader. */
+  readonly leader?: LeaderStatus
 }
+
+const STANDBY_EXCEPTION = 'org.apache.hadoop.ipc.StandbyException'
+const ALWAYS_LEADER: LeaderStatus = Object.freeze({ isLeader: true, leaderId: undefined })
 
 /** A request body larger than this is not drained after an early redirect: the socket closes. */
 const MAX_DRAIN_BYTES = 1 << 20
@@ -86,6 +98,8 @@ export class NameNodeServer {
   readonly #internal: InternalServices
   readonly #timers: NodeJS.Timeout[] = []
   readonly #loggedUnsupported = new Set<string>()
+  readonly #leader: LeaderStatus
+  #draining = false
   #baseUrl = ''
   #startedAtMs = 0
   #lastReplication: ReplicationReport | undefined
@@ -101,6 +115,7 @@ export class NameNodeServer {
     }
     this.#options = Object.freeze({ ...options })
     this.#engine = options.engine
+    this.#leader = options.leader ?? ALWAYS_LEADER
     const root = options.logger ?? pino({ level: 'silent' })
     this.#log = root.child({ component: 'namenode' })
     this.#audit = root.child({ component: 'audit' })
@@ -153,6 +168,28 @@ export class NameNodeServer {
     return this.#metrics
   }
 
+  /** Whether this NameNode runs the leader duties now. */
+  get isLeader(): boolean {
+    return this.#leader.isLeader
+  }
+
+  /** Whether this NameNode is draining (answers StandbyException). */
+  get draining(): boolean {
+    return this.#draining
+  }
+
+  /** Starts answering every WebHDFS and internal request with 403 StandbyException. */
+  drain(): void {
+    if (!this.#draining) this.#log.warn('draining: answering StandbyException to every request')
+    this.#draining = true
+  }
+
+  /** Ends draining: requests are served again. */
+  resume(): void {
+    if (this.#draining) this.#log.info('drain ended: serving requests again')
+    this.#draining = false
+  }
+
   /** Binds and starts serving; returns the base URL. Also starts the periodic checks. */
   async start(): Promise<string> {
     const host = this.#options.host ?? '127.0.0.1'
@@ -172,12 +209,15 @@ export class NameNodeServer {
       'NameNode running in INSECURE mode: WebHDFS trusts the user.name parameter and serves plain HTTP. Do not expose it beyond a trusted network.',
     )
     this.#log.info({ url: this.#baseUrl, namenodeId: this.#engine.namenodeId }, 'NameNode started')
+    // Leader duties: skipped while another NameNode leads.
     this.#every(this.#options.replicationCheckIntervalMs ?? 3000, 'checkReplication', async () => {
-      this.#lastReplication = await this.#engine.checkReplication()
+      if (this.#leader.isLeader) this.#lastReplication = await this.#engine.checkReplication()
     })
     const housekeeping = this.#engine.housekeeping?.bind(this.#engine)
     if (housekeeping !== undefined) {
-      this.#every(this.#options.housekeepingIntervalMs ?? 10_000, 'housekeeping', housekeeping)
+      this.#every(this.#options.housekeepingIntervalMs ?? 10_000, 'housekeeping', async () => {
+        if (this.#leader.isLeader) await housekeeping()
+      })
     }
     return this.#baseUrl
   }
@@ -237,7 +277,20 @@ export class NameNodeServer {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const { pathname, query } = splitUrl(req.url ?? '/')
-    if (isWebHdfs(pathname)) {
+    if (pathname === '/admin/drain') {
+      this.#serveDrain(req, res)
+    } else if (this.#draining && (isWebHdfs(pathname) || pathname.startsWith('/internal/v1/'))) {
+      this.#closeIfBodyPending(req, res)
+      sendJson(
+        res,
+        403,
+        remoteExceptionBody(
+          STANDBY_EXCEPTION,
+          `NameNode ${this.#engine.namenodeId} is draining: use another NameNode`,
+        ),
+      )
+      this.#metrics.observe('standby', 403, 0)
+    } else if (isWebHdfs(pathname)) {
       void this.#serveWebHdfs(req, res, pathname.slice(WEBHDFS_PREFIX.length), query)
     } else if (pathname.startsWith('/internal/v1/')) {
       void this.#serveInternal(req, res, pathname)
@@ -388,15 +441,54 @@ export class NameNodeServer {
     }
   }
 
+  /**
+   * `/admin/drain`, loopback callers only: PUT starts draining, DELETE ends it, GET tells.
+   * Answers `{"draining": bool}`.
+   */
+  #serveDrain(req: IncomingMessage, res: ServerResponse): void {
+    const from = req.socket.remoteAddress ?? ''
+    this.#closeIfBodyPending(req, res)
+    if (!isLoopback(from)) {
+      sendJson(
+        res,
+        403,
+        remoteExceptionBody(
+          'org.apache.hadoop.security.AccessControlException',
+          '/admin/drain is only served to loopback callers',
+        ),
+      )
+      return
+    }
+    if (req.method === 'PUT' || req.method === 'POST') this.drain()
+    else if (req.method === 'DELETE') this.resume()
+    else if (req.method !== 'GET') {
+      sendJson(
+        res,
+        405,
+        remoteExceptionBody(
+          'java.lang.UnsupportedOperationException',
+          '/admin/drain takes PUT, DELETE or GET',
+        ),
+      )
+      return
+    }
+    sendJson(res, 200, JSON.stringify({ draining: this.#draining }))
+  }
+
   async #health(res: ServerResponse): Promise<void> {
     const base = {
       namenodeId: this.#engine.namenodeId,
       dialect: this.#engine.dialect,
       uptimeMs: Date.now() - this.#startedAtMs,
+      isLeader: this.#leader.isLeader,
+      leaderId: this.#leader.leaderId ?? (this.#leader.isLeader ? this.#engine.namenodeId : null),
+      draining: this.#draining,
     }
     try {
       await this.#engine.getFileInfo('/', { user: this.#defaults().superuser })
-      sendJson(res, 200, JSON.stringify({ status: 'UP', ...base }))
+      // A draining NameNode is healthy but takes no requests: 503 takes it out of load balancers.
+      const status = this.#draining ? 'DRAINING' : 'UP'
+      sendJson(res, this.#draining ? 503 : 200, JSON.stringify({ status, ...base }))
     } catch (err) {
       this.#log.warn({ err }, 'health check failed')
       const message = err instanceof Error ? err.message : String(err)
@@ -433,6 +525,16 @@ export class NameNodeServer {
   async #gauges(): Promise<GaugeSample[]> {
     const stats = this.#engine.stats()
     const g: GaugeSample[] = [
+      {
+        name: 'hops_namenode_is_leader',
+        help: 'Whether this NameNode is the leader (runs housekeeping): 1 or 0.',
+        value: this.#leader.isLeader ? 1 : 0,
+      },
+      {
+        name: 'hops_namenode_draining',
+        help: 'Whether this NameNode is draining (answers StandbyException): 1 or 0.',
+        value: this.#draining ? 1 : 0,
+      },
       {
         name: 'hops_namenode_txn_restarts_total',
         help: 'Metadata transactions restarted after a conflict.',
@@ -515,6 +617,10 @@ function splitUrl(url: string): { pathname: string; query: string } {
   return q < 0
     ? { pathname: url, query: '' }
     : { pathname: url.slice(0, q), query: url.slice(q + 1) }
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address)
 }
 
 function isWebHdfs(pathname: string): boolean {

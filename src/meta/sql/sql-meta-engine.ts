@@ -126,6 +126,14 @@ export interface SqlMetaEngineOptions {
   readonly onSubtreeProgress?: SubtreeProgress
 }
 
+/** A row of `namenodes`: a NameNode and its last heartbeat (its own clock, ms). */
+export interface NamenodeRow {
+  readonly id: number
+  readonly address: string
+  readonly startedAt: number
+  readonly lastHeartbeat: number
+}
+
 interface TxnOptions {
   readonly readOnly: boolean
   readonly subtreeRootId?: number
@@ -154,9 +162,9 @@ export class SqlMetaEngine implements MetaEngine {
     this.dialect = profile.name
     this.#options = Object.freeze({ ...options })
     this.#hints = new InodeHintCache(options.hintCacheSize)
-    this.#inodeIds = new IdAllocator(pool, 'inode_id', options.idRangeSize)
-    this.#blockIds = new IdAllocator(pool, 'block_id', options.idRangeSize)
-    this.#genStamps = new IdAllocator(pool, 'gen_stamp', options.idRangeSize)
+    this.#inodeIds = new IdAllocator(pool, profile, 'inode_id', options.idRangeSize)
+    this.#blockIds = new IdAllocator(pool, profile, 'block_id', options.idRangeSize)
+    this.#genStamps = new IdAllocator(pool, profile, 'gen_stamp', options.idRangeSize)
   }
 
   /** Connects, migrates the schema (idempotent), registers this engine as a NameNode. */
@@ -192,7 +200,7 @@ export class SqlMetaEngine implements MetaEngine {
     await this.#pool.transaction(
       async (txn) => {
         await txn.run(
-          `INSERT INTO inodes (id, parent_id, name, type, owner, grp, permission, mtime, atime) VALUES (?, NULL, '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          `INSERT INTO inodes (id, parent_id, name, type, owner, grp, permission, mtime, atime) VALUES (?, NULL, '', ?, ?, ?, ?, ?, ?)${this.#profile.onConflict('id')}`,
           [
             ROOT_ID,
             TYPE_DIRECTORY,
@@ -205,7 +213,7 @@ export class SqlMetaEngine implements MetaEngine {
         )
         for (const [name, value] of Object.entries(initial)) {
           await txn.run(
-            'INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+            `INSERT INTO settings (name, value) VALUES (?, ?)${this.#profile.onConflict('name')}`,
             [name, JSON.stringify(value)],
           )
         }
@@ -223,7 +231,7 @@ export class SqlMetaEngine implements MetaEngine {
     )
     const fromDb = Object.fromEntries(stored.map((r) => [r.name, JSON.parse(r.value) as unknown]))
     this.#settings = Object.freeze({ ...DEFAULT_SETTINGS, ...fromDb, ...this.#options.settings })
-    const nnIds = new IdAllocator(this.#pool, 'namenode_id', 1)
+    const nnIds = new IdAllocator(this.#pool, this.#profile, 'namenode_id', 1)
     await nnIds.ensure(1)
     this.#namenodeId = nnIds.take()
     const now = Date.now()
@@ -287,6 +295,23 @@ export class SqlMetaEngine implements MetaEngine {
       },
       { readOnly: false },
     )
+  }
+
+  /** Every registered NameNode's heartbeat row, by id (leader election reads it each round). */
+  async listNamenodes(): Promise<NamenodeRow[]> {
+    const rows = await this.#pool.transaction(
+      (txn) =>
+        txn.all<{ id: number; address: string; started_at: number; last_heartbeat: number }>(
+          'SELECT id, address, started_at, last_heartbeat FROM namenodes ORDER BY id',
+        ),
+      { readOnly: true },
+    )
+    return rows.map((r) => ({
+      id: Number(r.id),
+      address: r.address,
+      startedAt: Number(r.started_at),
+      lastHeartbeat: Number(r.last_heartbeat),
+    }))
   }
 
   /**

@@ -1,0 +1,27 @@
+/**
+ * @module
+ * One DataNode process (`hops datanode`): a {@link DataNode} from the loaded configuration,
+ * reporting to any of the configured NameNodes (they share the database, so each one serves the
+ * whole cluster; the DataNode fails over between them).
+ */
+import type { Logger } from 'pino'
+import type { DataNodeConfig } from './config.js'
+import { DataNode } from './datanode.js'
+
+/** Starts a DataNode from its configuration. */
+export async function startDataNode(config: DataNodeConfig, logger: Logger): Promise<DataNode> {
+  const dn = new DataNode({
+    dir: config.dir,
+    namenodeUrls: config.namenodes,
+    host: config.host,
+    port: config.port,
+    advertisedHost: config.advertisedHost,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    fullReportIntervalMs: config.fullReportIntervalMs,
+    chunkSizeBytes: config.chunkSizeBytes,
+    syncOnClose: config.syncOnClose,
+    logger,
+  })
+  await dn.start()
+  return dn
+}

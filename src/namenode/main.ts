@@ -1,0 +1,92 @@
+/**
+ * @module
+ * One NameNode process (`hops namenode`): opens the metadata engine from the loaded
+ * configuration (which registers this NameNode and heartbeats its `namenodes` row), starts the
+ * leader election and the HTTP server, and stops all three in reverse order.
+ */
+import { userInfo } from 'node:os'
+import type { Logger } from 'pino'
+import { openMetaEngine } from '../meta/open-meta-engine.js'
+import type { SqlMetaEngine } from '../meta/sql/sql-meta-engine.js'
+import type { EngineSettings } from '../meta/sql/op.js'
+import { namenodeDeadAfterMs } from './config.js'
+import type { NameNodeConfig } from './config.js'
+import { LeaderElection } from './leader-election.js'
+import { NameNodeServer } from './namenode-server.js'
+
+/** A running NameNode process's parts. */
+export interface RunningNameNode {
+  readonly url: string
+  readonly engine: SqlMetaEngine
+  readonly server: NameNodeServer
+  readonly election: LeaderElection
+  /** Stops the election, the server and the engine (idempotent). */
+  stop(): Promise<void>
+}
+
+/** Starts a NameNode from its configuration. */
+export async function startNameNode(
+  config: NameNodeConfig,
+  logger: Logger,
+): Promise<RunningNameNode> {
+  const deadAfterMs = namenodeDeadAfterMs(config)
+  const settings: Partial<EngineSettings> = {
+    namenodeDeadAfterMs: deadAfterMs,
+    ...(config.datanodeDeadAfterMs !== undefined
+      ? { datanodeDeadAfterMs: config.datanodeDeadAfterMs }
+      : {}),
+    ...(config.replication !== undefined ? { defaultReplication: config.replication } : {}),
+    ...(config.blockSize !== undefined ? { defaultBlockSize: config.blockSize } : {}),
+  }
+  const engine = await openMetaEngine(config.meta, {
+    poolSize: config.poolSize,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    settings,
+    initialSettings: { ...settings, superuser: config.superuser ?? userInfo().username },
+    address: config.publicUrl ?? `http://${config.host}:${config.port}`,
+  })
+  const election = new LeaderElection({
+    selfId: engine.namenodeId,
+    listNamenodes: () => engine.listNamenodes(),
+    intervalMs: config.heartbeatIntervalMs,
+    deadAfterMs,
+    logger: logger.child({ component: 'leader-election' }),
+  })
+  const server = new NameNodeServer({
+    engine,
+    host: config.host,
+    port: config.port,
+    publicUrl: config.publicUrl,
+    logger,
+    replicationCheckIntervalMs: config.replicationCheckIntervalMs,
+    housekeepingIntervalMs: config.housekeepingIntervalMs,
+    staticUser: config.staticUser,
+    lsLimit: config.lsLimit,
+    leader: election,
+  })
+  let url: string
+  try {
+    await election.start()
+    url = await server.start()
+  } catch (err) {
+    await election.stop()
+    await server.stop()
+    await engine.close()
+    throw err
+  }
+  let stopping: Promise<void> | undefined
+  return {
+    url,
+    engine,
+    server,
+    election,
+    stop() {
+      stopping ??= (async () => {
+        await election.stop()
+        await server.stop()
+        await engine.close()
+      })()
+      return stopping
+    },
+  }
+}
