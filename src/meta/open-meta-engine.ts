@@ -1,9 +1,10 @@
 /**
  * @module
  * Opens a metadata engine by URL: `sqlite:PATH` (the embedded default), `postgres://…` /
- * `postgresql://…`.
+ * `postgresql://…`, `mysql://user:pass@host:port/db` (MySQL, MariaDB, Galera).
  */
 import type { MetaEngine } from './meta-engine.js'
+import { mysqlProfile } from './sql/dialects/mysql.js'
 import { postgresProfile } from './sql/dialects/postgres.js'
 import { sqliteProfile } from './sql/dialects/sqlite.js'
 import type { SqlDialectProfile } from './sql/sql-dialect.js'
@@ -14,6 +15,7 @@ const PROFILES: Record<string, SqlDialectProfile> = {
   'sqlite:': sqliteProfile,
   'postgres:': postgresProfile,
   'postgresql:': postgresProfile,
+  'mysql:': mysqlProfile,
 }
 
 /** The dialect profile for a metadata URL. @throws TypeError for an unknown scheme */
@@ -22,7 +24,7 @@ export function profileForUrl(url: string): SqlDialectProfile {
   const profile = scheme === undefined ? undefined : PROFILES[scheme]
   if (profile === undefined) {
     throw new TypeError(
-      `Unsupported metadata URL '${redactUrl(url)}': use sqlite:PATH or postgres://user@host:port/db`,
+      `Unsupported metadata URL '${redactUrl(url)}': use sqlite:PATH, postgres://user@host:port/db or mysql://user@host:port/db`,
     )
   }
   return profile

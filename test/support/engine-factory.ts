@@ -2,6 +2,7 @@
 import type { EngineFactory, TestEngine } from '../../src/meta/meta-engine.case.js'
 import { openMetaEngine } from '../../src/meta/open-meta-engine.js'
 import type { SqlMetaEngine, SqlMetaEngineOptions } from '../../src/meta/sql/sql-meta-engine.js'
+import { createTestDatabase as createMysqlDatabase } from './mysql.js'
 import { createTestDatabase } from './postgres.js'
 import { tmpFile } from './tmp.js'
 
@@ -33,5 +34,10 @@ export const sqliteFactory: EngineFactory = (options) =>
 
 export const postgresFactory: EngineFactory = async (options) => {
   const db = await createTestDatabase()
+  return handleFor(db.url, db.drop, { poolSize: 8, ...options })
+}
+
+export const mysqlFactory: EngineFactory = async (options) => {
+  const db = await createMysqlDatabase()
   return handleFor(db.url, db.drop, { poolSize: 8, ...options })
 }

@@ -1,14 +1,16 @@
 /**
  * @module
- * Ids from the `counters` table, reserved in ranges inside real transactions (`UPDATE … RETURNING`
+ * Ids from the `counters` table, reserved in ranges inside real transactions (the profile's
+ * `reserveRange`: `UPDATE … RETURNING`, or `UPDATE` then `SELECT` under the row lock on MySQL; either
  * is atomic, so two NameNodes can never get the same range). A range is fetched before the
  * operation's own transaction starts (`ensure`), never inside it.
  */
-import type { SqlPool } from './sql-dialect.js'
+import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
 import { TxnRestart } from './txn-restart.js'
 
 export class IdAllocator {
   readonly #pool: SqlPool
+  readonly #profile: SqlDialectProfile
   readonly #counter: string
   readonly #rangeSize: number
   #next = 0
@@ -16,8 +18,9 @@ export class IdAllocator {
   #refill: Promise<void> | undefined
 
   /** @param rangeSize ids reserved per database round trip; default 10 000 */
-  constructor(pool: SqlPool, counter: string, rangeSize = 10_000) {
+  constructor(pool: SqlPool, profile: SqlDialectProfile, counter: string, rangeSize = 10_000) {
     this.#pool = pool
+    this.#profile = profile
     this.#counter = counter
     this.#rangeSize = rangeSize
   }
@@ -44,17 +47,13 @@ export class IdAllocator {
   }
 
   async #reserve(count: number): Promise<void> {
-    const row = await this.#pool.transaction(
-      (txn) =>
-        txn.get<{ next_value: number }>(
-          'UPDATE counters SET next_value = next_value + ? WHERE name = ? RETURNING next_value',
-          [count, this.#counter],
-        ),
+    const end = await this.#pool.transaction(
+      (txn) => this.#profile.reserveRange(txn, this.#counter, count),
       { readOnly: false },
     )
-    if (row === undefined) throw new Error(`counter ${this.#counter} missing: run migrate()`)
+    if (end === undefined) throw new Error(`counter ${this.#counter} missing: run migrate()`)
     // Unused ids of the previous range are dropped: ids are plentiful, ranges must not overlap.
-    this.#end = row.next_value
-    this.#next = row.next_value - count
+    this.#end = end
+    this.#next = end - count
   }
 }

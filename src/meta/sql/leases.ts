@@ -11,7 +11,7 @@ import type { Op } from './op.js'
 /** Creates or renews the lease row of `holder`. */
 export async function renewLeaseRow(op: Op, holder: string): Promise<void> {
   await op.txn.run(
-    'INSERT INTO leases (holder, last_renewed) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET last_renewed = excluded.last_renewed',
+    `INSERT INTO leases (holder, last_renewed) VALUES (?, ?)${op.env.profile.onConflict('holder', 'last_renewed = excluded.last_renewed')}`,
     [holder, op.now],
   )
 }

@@ -1,7 +1,8 @@
 /**
  * @module
  * Numbered migrations, applied at start in order, each in its own transaction; idempotent and
- * safe when several NameNodes start at once (PostgreSQL: an advisory lock around each step).
+ * safe when several NameNodes start at once (the profile's migration lock around each step). Where
+ * DDL is not transactional (MySQL) a step interrupted half-way runs again and skips what exists.
  */
 import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
 import * as m0001 from './migrations/0001-initial.js'
@@ -31,19 +32,23 @@ export async function migrate(pool: SqlPool, profile: SqlDialectProfile): Promis
   let current = 0
   for (const migration of MIGRATIONS) {
     const applied = await pool.transaction(
-      async (txn) => {
-        if (profile.name === 'postgres') await txn.get('SELECT pg_advisory_xact_lock(7470223)')
-        const row = await txn.get('SELECT version FROM schema_migrations WHERE version = ?', [
-          migration.version,
-        ])
-        if (row !== undefined) return false
-        for (const stmt of splitStatements(migration.up(profile.types))) await txn.run(stmt)
-        await txn.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
-          migration.version,
-          Date.now(),
-        ])
-        return true
-      },
+      (txn) =>
+        profile.withMigrationLock(txn, async () => {
+          const row = await txn.get('SELECT version FROM schema_migrations WHERE version = ?', [
+            migration.version,
+          ])
+          if (row !== undefined) return false
+          for (const stmt of splitStatements(migration.up(profile.types))) {
+            await txn.run(stmt).catch((err: unknown) => {
+              if (!profile.isAlreadyApplied(err)) throw err
+            })
+          }
+          await txn.run('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)', [
+            migration.version,
+            Date.now(),
+          ])
+          return true
+        }),
       { readOnly: false },
     )
     void applied
@@ -53,7 +58,7 @@ export async function migrate(pool: SqlPool, profile: SqlDialectProfile): Promis
     async (txn) => {
       for (const [name, first] of Object.entries(COUNTER_SEEDS)) {
         await txn.run(
-          'INSERT INTO counters (name, next_value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+          `INSERT INTO counters (name, next_value) VALUES (?, ?)${profile.onConflict('name')}`,
           [name, first],
         )
       }

@@ -35,7 +35,7 @@ export function smallFileLimitOf(op: Op, chain: readonly InodeRow[]): number {
 /** Stores (or replaces) a file's bytes. */
 export async function writeFileData(op: Op, inodeId: number, data: Uint8Array): Promise<void> {
   await op.txn.run(
-    'INSERT INTO file_data (inode_id, data) VALUES (?, ?) ON CONFLICT (inode_id) DO UPDATE SET data = excluded.data',
+    `INSERT INTO file_data (inode_id, data) VALUES (?, ?)${op.env.profile.onConflict('inode_id', 'data = excluded.data')}`,
     [inodeId, Buffer.from(data.buffer, data.byteOffset, data.byteLength)],
   )
 }

@@ -6,6 +6,7 @@
  * `FOR UPDATE`) taken in one total order; read-only units run without BEGIN.
  */
 import pg from 'pg'
+import { onConflictClause, reserveRangeReturning } from '../sql-dialect.js'
 import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
 
 // BIGINT (int8) and NUMERIC results as numbers: the one place 64-bit ids become JS values.
@@ -107,13 +108,18 @@ function pgCode(err: unknown): string | undefined {
 export const postgresProfile: SqlDialectProfile = {
   name: 'postgres',
   singleWriter: false,
+  foreignKeysPerRow: false,
   types: {
     bigint: 'BIGINT',
     int: 'INTEGER',
     text: 'TEXT',
+    longText: 'TEXT',
     name: 'TEXT COLLATE "C"',
+    path: 'TEXT COLLATE "C"',
     blob: 'BYTEA',
     serialPk: 'BIGSERIAL PRIMARY KEY',
+    createIndex: 'CREATE INDEX IF NOT EXISTS',
+    indexWhere: (cond) => ` WHERE ${cond}`,
   },
   forShare: ' FOR SHARE',
   // NO KEY UPDATE: exclusive against other writers, but compatible with the KEY SHARE locks that
@@ -131,4 +137,11 @@ export const postgresProfile: SqlDialectProfile = {
   isUniqueViolation(err) {
     return pgCode(err) === '23505'
   },
+  onConflict: onConflictClause,
+  reserveRange: reserveRangeReturning,
+  withMigrationLock: async (txn, fn) => {
+    await txn.get('SELECT pg_advisory_xact_lock(7470223)') // released at COMMIT
+    return fn()
+  },
+  isAlreadyApplied: () => false, // DDL is transactional: a failed step left nothing behind
 }

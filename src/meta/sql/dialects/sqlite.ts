@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import type { Statement } from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { onConflictClause, reserveRangeReturning } from '../sql-dialect.js'
 import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
 import { AsyncQueue } from '../async-queue.js'
 
@@ -142,13 +143,18 @@ function sqliteCode(err: unknown): string | undefined {
 export const sqliteProfile: SqlDialectProfile = {
   name: 'sqlite',
   singleWriter: true,
+  foreignKeysPerRow: false,
   types: {
     bigint: 'INTEGER',
     int: 'INTEGER',
     text: 'TEXT',
+    longText: 'TEXT',
     name: 'TEXT',
+    path: 'TEXT',
     blob: 'BLOB',
     serialPk: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+    createIndex: 'CREATE INDEX IF NOT EXISTS',
+    indexWhere: (cond) => ` WHERE ${cond}`,
   },
   forShare: '',
   forUpdate: '',
@@ -163,4 +169,8 @@ export const sqliteProfile: SqlDialectProfile = {
     const code = sqliteCode(err)
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
   },
+  onConflict: onConflictClause,
+  reserveRange: reserveRangeReturning,
+  withMigrationLock: (_txn, fn) => fn(), // BEGIN IMMEDIATE already excludes other writers
+  isAlreadyApplied: () => false, // DDL is transactional: a failed step left nothing behind
 }

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS inodes (
   parent_id ${t.bigint} REFERENCES inodes (id),
   name ${t.name} NOT NULL,
   type ${t.int} NOT NULL,
-  symlink ${t.text},
+  symlink ${t.longText},
   owner ${t.text} NOT NULL,
   grp ${t.text} NOT NULL,
   permission ${t.int} NOT NULL,
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS inodes (
   subtree_time ${t.bigint},
   UNIQUE (parent_id, name)
 );
-CREATE INDEX IF NOT EXISTS inodes_client_name ON inodes (client_name) WHERE client_name IS NOT NULL;
+${t.createIndex} inodes_client_name ON inodes (client_name)${t.indexWhere('client_name IS NOT NULL')};
 
 CREATE TABLE IF NOT EXISTS blocks (
   id ${t.bigint} PRIMARY KEY,
@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS blocks (
   gen_stamp ${t.bigint} NOT NULL,
   state ${t.int} NOT NULL
 );
-CREATE INDEX IF NOT EXISTS blocks_inode ON blocks (inode_id, idx);
+${t.createIndex} blocks_inode ON blocks (inode_id, idx);
 
 CREATE TABLE IF NOT EXISTS replicas (
   block_id ${t.bigint} NOT NULL REFERENCES blocks (id) ON DELETE CASCADE,
@@ -95,12 +95,12 @@ CREATE TABLE IF NOT EXISTS quota_updates (
   ns_delta ${t.bigint} NOT NULL,
   ss_delta ${t.bigint} NOT NULL
 );
-CREATE INDEX IF NOT EXISTS quota_updates_inode ON quota_updates (inode_id);
+${t.createIndex} quota_updates_inode ON quota_updates (inode_id);
 
 CREATE TABLE IF NOT EXISTS retry_cache (
   client_id ${t.text} NOT NULL,
   call_id ${t.bigint} NOT NULL,
-  result ${t.text} NOT NULL,
+  result ${t.longText} NOT NULL,
   expires_at ${t.bigint} NOT NULL,
   PRIMARY KEY (client_id, call_id)
 );
@@ -119,7 +119,7 @@ CREATE TABLE IF NOT EXISTS namenodes (
 
 CREATE TABLE IF NOT EXISTS subtree_ops (
   inode_id ${t.bigint} PRIMARY KEY,
-  path ${t.name} NOT NULL,
+  path ${t.path} NOT NULL,
   namenode_id ${t.bigint} NOT NULL,
   op ${t.text} NOT NULL,
   started_at ${t.bigint} NOT NULL
@@ -142,7 +142,7 @@ CREATE TABLE IF NOT EXISTS user_groups (
 
 CREATE TABLE IF NOT EXISTS settings (
   name ${t.text} PRIMARY KEY,
-  value ${t.text} NOT NULL
+  value ${t.longText} NOT NULL
 );
 `
 }

@@ -22,14 +22,14 @@ CREATE TABLE IF NOT EXISTS datanodes (
   last_heartbeat ${t.bigint} NOT NULL
 );
 
-CREATE INDEX IF NOT EXISTS replicas_datanode ON replicas (datanode_id, block_id);
+${t.createIndex} replicas_datanode ON replicas (datanode_id, block_id);
 
 CREATE TABLE IF NOT EXISTS datanode_commands (
   id ${t.serialPk},
   datanode_uuid ${t.text} NOT NULL,
-  command ${t.text} NOT NULL
+  command ${t.longText} NOT NULL
 );
-CREATE INDEX IF NOT EXISTS datanode_commands_uuid ON datanode_commands (datanode_uuid, id);
+${t.createIndex} datanode_commands_uuid ON datanode_commands (datanode_uuid, id);
 
 CREATE TABLE IF NOT EXISTS pending_replications (
   block_id ${t.bigint} PRIMARY KEY,

@@ -303,7 +303,7 @@ export async function openFileFor(op: Op, t: LockedFile, holder: string): Promis
     t.file.id,
   ])
   await op.txn.run(
-    'INSERT INTO leases (holder, last_renewed) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET last_renewed = excluded.last_renewed',
+    `INSERT INTO leases (holder, last_renewed) VALUES (?, ?)${op.env.profile.onConflict('holder', 'last_renewed = excluded.last_renewed')}`,
     [holder, op.now],
   )
   if (previous !== null && previous !== holder) await dropLeaseIfIdle(op, previous)

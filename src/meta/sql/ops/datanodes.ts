@@ -64,10 +64,12 @@ export async function registerDatanode(op: Op, reg: DatanodeRegistration): Promi
   // A DataNode that was being drained stays so across restarts; a dead one comes back NORMAL.
   await op.txn.run(
     `INSERT INTO datanodes (uuid, http_address, hostname, capacity, remaining, state, registered_at, last_heartbeat)
-     VALUES (?, ?, ?, ?, ?, 'NORMAL', ?, ?)
-     ON CONFLICT (uuid) DO UPDATE SET http_address = excluded.http_address, hostname = excluded.hostname,
+     VALUES (?, ?, ?, ?, ?, 'NORMAL', ?, ?)${op.env.profile.onConflict(
+       'uuid',
+       `http_address = excluded.http_address, hostname = excluded.hostname,
        capacity = excluded.capacity, last_heartbeat = excluded.last_heartbeat, registered_at = excluded.registered_at,
        state = CASE WHEN datanodes.state = 'DEAD' THEN 'NORMAL' ELSE datanodes.state END`,
+     )}`,
     [
       reg.datanodeUuid,
       reg.httpAddress,
@@ -195,7 +197,7 @@ export async function liveReplicaCount(op: Op, blockId: number): Promise<number>
 /** Records a valid replica, and completes a committed block that now has enough of them. */
 async function addReplica(op: Op, datanodeUuid: string, block: BlockState): Promise<void> {
   await op.txn.run(
-    'INSERT INTO replicas (block_id, datanode_id, state) VALUES (?, ?, ?) ON CONFLICT (block_id, datanode_id) DO NOTHING',
+    `INSERT INTO replicas (block_id, datanode_id, state) VALUES (?, ?, ?)${op.env.profile.onConflict('block_id, datanode_id')}`,
     [block.id, datanodeUuid, REPLICA_FINALIZED],
   )
   await op.txn.run('DELETE FROM pending_replications WHERE block_id = ?', [block.id])

@@ -70,16 +70,28 @@ export async function deleteOp(op: Op, path: HdfsPath, recursive: boolean): Prom
   return { deleted: true }
 }
 
-/** Deletes inodes deepest first, so no statement ever leaves a child without its parent. */
+/**
+ * Deletes inodes deepest first, so no statement ever leaves a child without its parent. Where
+ * foreign keys are checked row by row (InnoDB) one statement holds one depth only.
+ */
 export async function deleteDeepestFirst(
   op: Op,
   rows: readonly { id: number; depth: number }[],
 ): Promise<void> {
   const ordered = [...rows].sort((a, b) => b.depth - a.depth)
-  for (let i = 0; i < ordered.length; i += 500) {
-    const ids = ordered.slice(i, i + 500).map((r) => r.id)
+  const oneDepth = op.env.profile.foreignKeysPerRow
+  for (let i = 0; i < ordered.length;) {
+    let end = Math.min(i + 500, ordered.length)
+    if (oneDepth) {
+      const depth = ordered[i]!.depth
+      for (let j = i + 1; j < end; j++) {
+        if (ordered[j]!.depth !== depth) end = j
+      }
+    }
+    const ids = ordered.slice(i, end).map((r) => r.id)
     await invalidateReplicas(op, 'inode_id', ids)
     await op.txn.run(`DELETE FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, ids)
+    i = end
   }
 }
 

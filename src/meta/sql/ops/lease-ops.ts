@@ -115,7 +115,7 @@ export async function renewLease(op: Op, clientName: string): Promise<void> {
   const open = await op.txn.get('SELECT id FROM inodes WHERE client_name = ? LIMIT 1', [clientName])
   if (open !== undefined) {
     await op.txn.run(
-      'INSERT INTO leases (holder, last_renewed) VALUES (?, ?) ON CONFLICT (holder) DO UPDATE SET last_renewed = excluded.last_renewed',
+      `INSERT INTO leases (holder, last_renewed) VALUES (?, ?)${op.env.profile.onConflict('holder', 'last_renewed = excluded.last_renewed')}`,
       [clientName, op.now],
     )
   }
