@@ -10,7 +10,7 @@
 import { FsError } from '../../common/fs-error.js'
 import type { InodeRow } from './inode-row.js'
 import type { Op } from './op.js'
-import type { SqlPool } from './sql-dialect.js'
+import type { SqlTxn } from './sql-dialect.js'
 
 export interface QuotaState {
   ns_quota: number
@@ -81,42 +81,37 @@ export async function chargeQuota(
   }
 }
 
-/** Folds up to `limit` pending deltas into `quotas`; returns how many were applied. */
-export async function applyQuotaUpdates(pool: SqlPool, limit = 5000): Promise<number> {
-  return pool.transaction(
-    async (txn) => {
-      const rows = await txn.all<{
-        id: number
-        inode_id: number
-        ns_delta: number
-        ss_delta: number
-      }>('SELECT id, inode_id, ns_delta, ss_delta FROM quota_updates ORDER BY id LIMIT ?', [limit])
-      if (rows.length === 0) return 0
-      const sums = new Map<number, { ns: number; ss: number }>()
-      for (const r of rows) {
-        const s = sums.get(r.inode_id) ?? { ns: 0, ss: 0 }
-        s.ns += Number(r.ns_delta)
-        s.ss += Number(r.ss_delta)
-        sums.set(r.inode_id, s)
-      }
-      for (const [inodeId, s] of [...sums].sort((a, b) => a[0] - b[0])) {
-        await txn.run(
-          'UPDATE quotas SET ns_used = ns_used + ?, ss_used = ss_used + ? WHERE inode_id = ?',
-          [s.ns, s.ss, inodeId],
-        )
-      }
-      // Delete exactly the rows summed: a row with a lower id may commit later (PostgreSQL sequences).
-      for (let i = 0; i < rows.length; i += 500) {
-        const ids = rows.slice(i, i + 500).map((r) => r.id)
-        await txn.run(
-          `DELETE FROM quota_updates WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`,
-          ids,
-        )
-      }
-      return rows.length
-    },
-    { readOnly: false },
-  )
+/**
+ * Folds up to `limit` pending deltas into `quotas` in `txn`; returns how many were applied. Run it
+ * through `withTxn`: it can deadlock with a writer (InnoDB) and is then simply run again.
+ */
+export async function applyQuotaUpdates(txn: SqlTxn, limit = 5000): Promise<number> {
+  const rows = await txn.all<{
+    id: number
+    inode_id: number
+    ns_delta: number
+    ss_delta: number
+  }>('SELECT id, inode_id, ns_delta, ss_delta FROM quota_updates ORDER BY id LIMIT ?', [limit])
+  if (rows.length === 0) return 0
+  const sums = new Map<number, { ns: number; ss: number }>()
+  for (const r of rows) {
+    const s = sums.get(r.inode_id) ?? { ns: 0, ss: 0 }
+    s.ns += Number(r.ns_delta)
+    s.ss += Number(r.ss_delta)
+    sums.set(r.inode_id, s)
+  }
+  for (const [inodeId, s] of [...sums].sort((a, b) => a[0] - b[0])) {
+    await txn.run(
+      'UPDATE quotas SET ns_used = ns_used + ?, ss_used = ss_used + ? WHERE inode_id = ?',
+      [s.ns, s.ss, inodeId],
+    )
+  }
+  // Delete exactly the rows summed: a row with a lower id may commit later (PostgreSQL sequences).
+  for (let i = 0; i < rows.length; i += 500) {
+    const ids = rows.slice(i, i + 500).map((r) => r.id)
+    await txn.run(`DELETE FROM quota_updates WHERE id IN (${'?,'.repeat(ids.length - 1)}?)`, ids)
+  }
+  return rows.length
 }
 
 /** Space a file consumes against a space quota: length × replication. */

@@ -320,7 +320,7 @@ export class SqlMetaEngine implements MetaEngine {
    */
   async housekeeping(): Promise<void> {
     await this.clearDeadNamenodes()
-    while ((await applyQuotaUpdates(this.#pool)) > 0) {
+    while ((await this.applyQuotaUpdates()) > 0) {
       /* fold until none are pending */
     }
     await this.#pool.transaction(
@@ -892,7 +892,7 @@ export class SqlMetaEngine implements MetaEngine {
   }
 
   applyQuotaUpdates(): Promise<number> {
-    return applyQuotaUpdates(this.#pool)
+    return this.withTxn(this.#systemCtx(), { readOnly: false }, (op) => applyQuotaUpdates(op.txn))
   }
 }
 
