@@ -70,7 +70,7 @@ export function registerMetaCommands(program: Command): void {
     .description('namespace commands run directly on the metadata database')
     .option(
       '--meta <url>',
-      'metadata database URL (sqlite:PATH or postgres://…); default sqlite:<data-dir>/meta.db',
+      'metadata database URL (sqlite:PATH, postgres://…, mysql://…); default sqlite:<data-dir>/meta.db',
     )
     .option(
       '--data-dir <dir>',
