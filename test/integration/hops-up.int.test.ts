@@ -8,26 +8,14 @@ import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { tmpDir } from '../support/tmp.js'
+import { freePort } from '../support/net.js'
 
 const run = promisify(execFile)
 const HOPS = join(import.meta.dirname, '..', '..', 'bin', 'hops.js')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 /** Starts `hops up` and resolves with the process and its output once it printed its URLs. */
 async function hopsUp(

@@ -13,13 +13,13 @@ import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
 import { FileSystem } from '../../src/client/file-system.js'
 import { createTestDatabase } from '../support/postgres.js'
 import { tmpDir } from '../support/tmp.js'
+import { freePort } from '../support/net.js'
 
 const HOPS = join(import.meta.dirname, '..', '..', 'bin', 'hops.js')
 const USER = 'hdfs'
@@ -39,18 +39,6 @@ interface Health {
   isLeader: boolean
   leaderId: number | null
   draining: boolean
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 }
 
 /** Polls `check` until it returns a value other than undefined/false. */

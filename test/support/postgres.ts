@@ -4,11 +4,11 @@
  * in a temp dir. Never silently skipped: if none can be had, the tests fail.
  */
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { freePort } from './net.js'
 
 let admin: Promise<string> | undefined
 
@@ -29,18 +29,6 @@ async function canConnect(url: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => undefined)
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
 }
 
 async function findServer(): Promise<string> {

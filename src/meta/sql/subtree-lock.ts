@@ -10,7 +10,8 @@ import { FsError } from '../../common/fs-error.js'
 import type { HdfsPath } from '../../common/hdfs-path.js'
 import { FsAction } from '../../common/permission.js'
 import type { InodeRow } from './inode-row.js'
-import type { Op } from './op.js'
+import type { Op, TxnRunner } from './op.js'
+import { logChange } from './changelog.js'
 import { isNamenodeAlive, lockInodes, resolvePath } from './path-resolver.js'
 import type { ResolvedPath } from './path-resolver.js'
 import { checkPermission } from './permission-checker.js'
@@ -120,5 +121,33 @@ export async function requireOwnMark(op: Op, rootId: number, path: string): Prom
   if (row === undefined) throw new FsError('FILE_NOT_FOUND', `File does not exist: ${path}`)
   if (row.subtree_owner !== op.env.namenodeId) {
     throw new FsError('RETRIABLE', `${path}: the subtree operation was taken over; retry`)
+  }
+}
+
+/**
+ * Runs the rest of a marked subtree operation: `steps` (its batch transactions), then one last
+ * transaction that checks the mark is still this engine's, runs `last`, logs the change and
+ * clears the mark. On any failure the mark is cleared (best effort) and the error rethrown.
+ */
+export async function finishMarked(
+  run: TxnRunner,
+  path: HdfsPath,
+  marked: MarkedSubtree,
+  steps: () => Promise<void>,
+  last: (op: Op) => Promise<void>,
+): Promise<void> {
+  const rootId = marked.root.id
+  const options = { readOnly: false, subtreeRootId: rootId }
+  try {
+    await steps()
+    await run(async (op) => {
+      await requireOwnMark(op, rootId, path.path)
+      await last(op)
+      await logChange(op, 'UPDATE', marked.root)
+      await unmarkSubtree(op, rootId, path.path)
+    }, options)
+  } catch (err) {
+    await run((op) => unmarkSubtree(op, rootId, path.path), options).catch(() => undefined)
+    throw err
   }
 }

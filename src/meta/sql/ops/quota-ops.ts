@@ -8,13 +8,12 @@ import { FsError } from '../../../common/fs-error.js'
 import type { HdfsPath } from '../../../common/hdfs-path.js'
 import { FsAction } from '../../../common/permission.js'
 import type { ContentSummary, QuotaUsage, SetQuotaRequest } from '../../meta-engine.js'
-import { logChange } from '../changelog.js'
 import { isDirectory, TYPE_DIRECTORY } from '../inode-row.js'
 import type { Op, TxnRunner } from '../op.js'
 import { resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
 import { readQuota } from '../quota.js'
-import { markSubtree, requireOwnMark, unmarkSubtree } from '../subtree-lock.js'
+import { finishMarked, markSubtree } from '../subtree-lock.js'
 import { subtreeUsage } from '../subtree-usage.js'
 
 export async function getContentSummary(op: Op, path: HdfsPath): Promise<ContentSummary> {
@@ -98,54 +97,47 @@ export async function setQuota(
   )
   if (marked === undefined) throw new FsError('FILE_NOT_FOUND', `File does not exist: ${path.path}`)
   const rootId = marked.root.id
-  try {
-    if (!(await run((op) => Promise.resolve(op.env.profile.singleWriter), { readOnly: true }))) {
-      // Quiesce: lock every directory once, so writers that were already inside have finished.
-      const dirIds = await run((op) => op.txn.all<{ id: number }>(DIR_IDS_SQL, [rootId]), {
-        readOnly: true,
-        subtreeRootId: rootId,
-      })
-      for (let i = 0; i < dirIds.length; i += 1000) {
-        const ids = dirIds.slice(i, i + 1000).map((r) => r.id)
-        await run(
-          async (op) => {
-            await op.txn.all(
-              `SELECT id FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 1)}?) ORDER BY id${op.env.profile.forShare}`,
-              ids,
-            )
-          },
-          { readOnly: false, subtreeRootId: rootId },
-        )
-      }
-    }
-    await run(
-      async (op) => {
-        await requireOwnMark(op, rootId, path.path)
-        const existing = await readQuota(op, rootId)
-        const ns = req.nsQuota ?? existing?.ns_quota ?? -1
-        const ss = req.ssQuota ?? existing?.ss_quota ?? -1
-        await op.txn.run('DELETE FROM quota_updates WHERE inode_id = ?', [rootId])
-        await op.txn.run('DELETE FROM quotas WHERE inode_id = ?', [rootId])
-        if (ns === -1 && ss === -1) {
-          await op.txn.run('UPDATE inodes SET has_quota = 0 WHERE id = ?', [rootId])
-        } else {
-          const usage = await subtreeUsage(op, marked.root)
-          await op.txn.run(
-            'INSERT INTO quotas (inode_id, ns_quota, ss_quota, ns_used, ss_used) VALUES (?, ?, ?, ?, ?)',
-            [rootId, ns, ss, usage.inodes, usage.space],
+  await finishMarked(
+    run,
+    path,
+    marked,
+    async () => {
+      if (!(await run((op) => Promise.resolve(op.env.profile.singleWriter), { readOnly: true }))) {
+        // Quiesce: lock every directory once, so writers that were already inside have finished.
+        const dirIds = await run((op) => op.txn.all<{ id: number }>(DIR_IDS_SQL, [rootId]), {
+          readOnly: true,
+          subtreeRootId: rootId,
+        })
+        for (let i = 0; i < dirIds.length; i += 1000) {
+          const ids = dirIds.slice(i, i + 1000).map((r) => r.id)
+          await run(
+            async (op) => {
+              await op.txn.all(
+                `SELECT id FROM inodes WHERE id IN (${'?,'.repeat(ids.length - 1)}?) ORDER BY id${op.env.profile.forShare}`,
+                ids,
+              )
+            },
+            { readOnly: false, subtreeRootId: rootId },
           )
-          await op.txn.run('UPDATE inodes SET has_quota = 1 WHERE id = ?', [rootId])
         }
-        await logChange(op, 'UPDATE', marked.root)
-        await unmarkSubtree(op, rootId, path.path)
-      },
-      { readOnly: false, subtreeRootId: rootId },
-    )
-  } catch (err) {
-    await run((op) => unmarkSubtree(op, rootId, path.path), {
-      readOnly: false,
-      subtreeRootId: rootId,
-    }).catch(() => undefined)
-    throw err
-  }
+      }
+    },
+    async (op) => {
+      const existing = await readQuota(op, rootId)
+      const ns = req.nsQuota ?? existing?.ns_quota ?? -1
+      const ss = req.ssQuota ?? existing?.ss_quota ?? -1
+      await op.txn.run('DELETE FROM quota_updates WHERE inode_id = ?', [rootId])
+      await op.txn.run('DELETE FROM quotas WHERE inode_id = ?', [rootId])
+      if (ns === -1 && ss === -1) {
+        await op.txn.run('UPDATE inodes SET has_quota = 0 WHERE id = ?', [rootId])
+      } else {
+        const usage = await subtreeUsage(op, marked.root)
+        await op.txn.run(
+          'INSERT INTO quotas (inode_id, ns_quota, ss_quota, ns_used, ss_used) VALUES (?, ?, ?, ?, ?)',
+          [rootId, ns, ss, usage.inodes, usage.space],
+        )
+        await op.txn.run('UPDATE inodes SET has_quota = 1 WHERE id = ?', [rootId])
+      }
+    },
+  )
 }

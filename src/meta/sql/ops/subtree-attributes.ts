@@ -7,10 +7,9 @@
  */
 import { FsError } from '../../../common/fs-error.js'
 import type { HdfsPath } from '../../../common/hdfs-path.js'
-import { logChange } from '../changelog.js'
 import { TYPE_DIRECTORY } from '../inode-row.js'
 import type { Op, TxnRunner } from '../op.js'
-import { markSubtree, requireOwnMark, unmarkSubtree } from '../subtree-lock.js'
+import { finishMarked, markSubtree } from '../subtree-lock.js'
 
 /** What to change; undefined fields stay. */
 export interface AttributeChange {
@@ -47,50 +46,44 @@ export async function setAttributesRecursive(
   )
   if (marked === undefined) throw new FsError('FILE_NOT_FOUND', `File does not exist: ${path.path}`)
   const rootId = marked.root.id
-  try {
-    await run(
-      async (op) => {
-        if (op.user.isSuperuser) return
-        const row = await op.txn.get<{ n: number | string }>(NOT_OWNED_SQL, [rootId, op.user.user])
-        if (Number(row?.n ?? 0) > 0) {
-          throw new FsError(
-            'ACCESS_DENIED',
-            `Permission denied. user=${op.user.user} is not the owner of every inode under ${path.path}`,
+  await finishMarked(
+    run,
+    path,
+    marked,
+    async () => {
+      await run(
+        async (op) => {
+          if (op.user.isSuperuser) return
+          const row = await op.txn.get<{ n: number | string }>(NOT_OWNED_SQL, [
+            rootId,
+            op.user.user,
+          ])
+          if (Number(row?.n ?? 0) > 0) {
+            throw new FsError(
+              'ACCESS_DENIED',
+              `Permission denied. user=${op.user.user} is not the owner of every inode under ${path.path}`,
+            )
+          }
+        },
+        { readOnly: true, subtreeRootId: rootId },
+      )
+      let level = [rootId]
+      while (level.length > 0) {
+        const next: number[] = []
+        for (let i = 0; i < level.length; i += DIRS_PER_BATCH) {
+          const dirs = level.slice(i, i + DIRS_PER_BATCH)
+          next.push(
+            ...(await run((op) => updateChildren(op, dirs, change), {
+              readOnly: false,
+              subtreeRootId: rootId,
+            })),
           )
         }
-      },
-      { readOnly: true, subtreeRootId: rootId },
-    )
-    let level = [rootId]
-    while (level.length > 0) {
-      const next: number[] = []
-      for (let i = 0; i < level.length; i += DIRS_PER_BATCH) {
-        const dirs = level.slice(i, i + DIRS_PER_BATCH)
-        next.push(
-          ...(await run((op) => updateChildren(op, dirs, change), {
-            readOnly: false,
-            subtreeRootId: rootId,
-          })),
-        )
+        level = next
       }
-      level = next
-    }
-    await run(
-      async (op) => {
-        await requireOwnMark(op, rootId, path.path)
-        await applyChange(op, 'id = ?', [rootId], change)
-        await logChange(op, 'UPDATE', marked.root)
-        await unmarkSubtree(op, rootId, path.path)
-      },
-      { readOnly: false, subtreeRootId: rootId },
-    )
-  } catch (err) {
-    await run((op) => unmarkSubtree(op, rootId, path.path), {
-      readOnly: false,
-      subtreeRootId: rootId,
-    }).catch(() => undefined)
-    throw err
-  }
+    },
+    (op) => applyChange(op, 'id = ?', [rootId], change),
+  )
 }
 
 /** HDFS: only the superuser changes owners; the owner may set a group it belongs to. */
