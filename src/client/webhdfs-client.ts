@@ -7,11 +7,12 @@
  * Failover: the client remembers which NameNode answered last and starts there. A request moves on
  * to the next NameNode when the connection fails or the server answers `StandbyException`, at
  * most {@link WebHdfsClientOptions.maxAttempts} times, sleeping after each full round over the
- * list. Idempotent ops fail over on any connection error; mutations only when the request cannot
- * have reached a server (connection refused, host unreachable, DNS failure) or on StandbyException,
- * because the servers have no retry cache yet. Mutations carry `clientid` (random per client) and
- * `callid` (a counter, kept across retries of one call) as query parameters, as a retry-cache key
- * for later; servers ignore unknown parameters (WebHDFS finding 2), so today they are harmless.
+ * list. Mutations carry `clientid` (random per client) and `callid` (a counter, kept across
+ * retries of one call): Hops NameNodes record a mutation's outcome under that key in the
+ * database's retry cache, so a retry after any connection failure — on any NameNode — gets the
+ * first answer (a retried DELETE answers true again, a retried RENAME is not refused). Every op
+ * therefore fails over on any connection error. (Other WebHDFS servers ignore the two
+ * parameters; against them a retried non-idempotent mutation may see its own first effect.)
  */
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
@@ -49,22 +50,6 @@ export interface WebHdfsCall {
   readonly path: string
   readonly params?: Readonly<Record<string, ParamValue>>
 }
-
-// Ops a server may safely see twice (Hadoop's @Idempotent on ClientProtocol, plus all reads).
-const IDEMPOTENT_MUTATIONS = new Set([
-  'MKDIRS',
-  'SETPERMISSION',
-  'SETOWNER',
-  'SETTIMES',
-  'SETREPLICATION',
-  'SETQUOTA',
-  'TRUNCATE',
-  'MODIFYACLENTRIES',
-  'REMOVEACLENTRIES',
-  'REMOVEDEFAULTACL',
-  'REMOVEACL',
-  'SETACL',
-])
 
 // Errors that prove the request never reached a server.
 const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
@@ -226,7 +211,6 @@ export class WebHdfsClient {
   ): Promise<IncomingMessage> {
     const nns = this.#options.namenodes
     const mutation = call.method !== 'GET'
-    const idempotent = !mutation || IDEMPOTENT_MUTATIONS.has(call.op)
     const callId = mutation ? this.#callId++ : undefined
     const params = this.#params(call, callId)
     let lastError: unknown
@@ -250,8 +234,7 @@ export class WebHdfsClient {
         if (err instanceof FsError) throw err
         const code = errnoOf(err)
         const retriable =
-          err instanceof StandbyReply ||
-          (code !== undefined && (idempotent ? CONNECTION.has(code) : NOT_SENT.has(code)))
+          err instanceof StandbyReply || (code !== undefined && CONNECTION.has(code))
         if (!retriable) throw toFsError(err, call)
         lastError = err
       }

@@ -204,7 +204,8 @@ export function routeWebHdfs(
       const path = decodeWebHdfsPath(rawPathSuffix)
       const dst = params.get('destination')
       try {
-        const reply = await handler({ svc, op, path, params, user, ctx: { user } })
+        const ctx = { user, ...retryIdsOf(params) }
+        const reply = await handler({ svc, op, path, params, user, ctx })
         svc.audit({ allowed: true, user, ip, cmd: op, src: path, dst })
         return reply
       } catch (err) {
@@ -233,4 +234,22 @@ function effectiveUser(svc: WebHdfsServices, params: WebHdfsParams): string {
     )
   }
   return doas
+}
+
+/**
+ * The exactly-once key of a retried mutation (DESIGN §4): `clientid` (the Hops SDK sends a random
+ * one per client) and `callid` (kept across retries of one call). With both, the engine records
+ * the outcome in `retry_cache` and a retry — on any NameNode — gets the first answer.
+ */
+function retryIdsOf(params: WebHdfsParams): { clientId?: string; callId?: number } {
+  const clientId = params.get('clientid')
+  const callId = params.int('callid', undefined, 0)
+  if (clientId === undefined || callId === undefined) return {}
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(clientId)) {
+    throw new FsError(
+      'INVALID_ARGUMENT',
+      `Invalid value for webhdfs parameter "clientid": ${clientId}`,
+    )
+  }
+  return { clientId, callId }
 }
