@@ -317,7 +317,7 @@ export function namespaceCases(factory: EngineFactory): void {
           a.delete({ path: '/doomed', recursive: true }, ctx),
           /simulated NameNode death/,
         )
-        await a.close()
+        await a.crash()
         // While A looked alive, others are refused retriably; once its heartbeat is stale, a retry finishes.
         const b = await handle.another({
           settings: { namenodeDeadAfterMs: 300 },

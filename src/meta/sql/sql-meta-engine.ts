@@ -361,19 +361,31 @@ export class SqlMetaEngine implements MetaEngine {
     )
   }
 
+  /**
+   * Stops the timers, removes this NameNode's `namenodes` row (so leadership moves at once and
+   * its marks count as dead), and closes the connections.
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     for (const t of this.#timers) clearInterval(t)
+    await this.#pool
+      .transaction((txn) => txn.run('DELETE FROM namenodes WHERE id = ?', [this.#namenodeId]), {
+        readOnly: false,
+      })
+      .catch(() => undefined) // the database may be gone already: the heartbeat just goes stale
     await this.#pool.close()
   }
 
   /**
    * Stops this engine's heartbeats and drops its connections without clearing anything, as a
-   * killed NameNode would (fault tests).
+   * killed NameNode would (fault tests): its row stays until its heartbeat is stale.
    */
   async crash(): Promise<void> {
-    await this.close()
+    if (this.#closed) return
+    this.#closed = true
+    for (const t of this.#timers) clearInterval(t)
+    await this.#pool.close()
   }
 
   stats(): MetaEngineStats {
