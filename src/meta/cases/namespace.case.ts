@@ -236,6 +236,27 @@ export function namespaceCases(factory: EngineFactory): void {
       }))
   })
 
+  describe('cluster-wide settings', () => {
+    it('a change reaches every NameNode at its next heartbeat, never read per request', () =>
+      withEngine(factory, async (e, handle) => {
+        const other = await handle.another()
+        assert.equal(other.settings.defaultReplication, 3)
+        await e.updateSettings({ defaultReplication: 2, smallFileMaxBytes: 1024 })
+        assert.equal(e.settings.defaultReplication, 2)
+        assert.equal((await e.create({ path: '/a', clientName: 'c' }, ctx)).replication, 2)
+        assert.equal(other.settings.defaultReplication, 3, 'not yet: no heartbeat since')
+        await other.heartbeat()
+        assert.equal(other.settings.defaultReplication, 2)
+        assert.equal((await other.create({ path: '/b', clientName: 'c' }, ctx)).replication, 2)
+        assert.equal(await other.smallFileLimit('/b', ctx), 1024)
+        await rejectsWith(e.updateSettings({ nope: 1 } as never), 'INVALID_ARGUMENT')
+        await rejectsWith(
+          e.updateSettings({ defaultReplication: 'x' } as never),
+          'INVALID_ARGUMENT',
+        )
+      }))
+  })
+
   describe('caching', () => {
     it('reads through another engine never return stale rows', () =>
       withEngine(factory, async (e, handle) => {

@@ -22,6 +22,8 @@ const COUNTER_SEEDS: Record<string, number> = {
   block_id: 1_073_741_825,
   gen_stamp: 1001,
   namenode_id: 1,
+  /** Bumped by every change of the `settings` table; NameNodes reload when it moves. */
+  settings_version: 1,
 }
 
 /** Applies the migrations not yet applied; returns the schema version. */

@@ -66,7 +66,7 @@ import { DEFAULT_SETTINGS } from './op.js'
 import { applyQuotaUpdates } from './quota.js'
 import { lookupRetry, recordRetry } from './retry-cache.js'
 import { migrate } from './schema.js'
-import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
+import type { SqlDialectProfile, SqlPool, SqlTxn } from './sql-dialect.js'
 import { TxnRestart } from './txn-restart.js'
 import { create, MAX_REPLICATION } from './ops/create.js'
 import type { ValidatedCreate } from './ops/create.js'
@@ -150,6 +150,7 @@ export class SqlMetaEngine implements MetaEngine {
   readonly #genStamps: IdAllocator
   readonly #groups = new Map<string, { info: UserInfo; expires: number }>()
   #settings: EngineSettings = DEFAULT_SETTINGS
+  #settingsSeen = -1
   #env: OpEnv | undefined
   #namenodeId = 0
   #txnRestarts = 0
@@ -223,14 +224,7 @@ export class SqlMetaEngine implements MetaEngine {
   }
 
   async #register(): Promise<void> {
-    const stored = await this.#pool.transaction(
-      (txn) => txn.all<{ name: string; value: string }>('SELECT name, value FROM settings'),
-      {
-        readOnly: true,
-      },
-    )
-    const fromDb = Object.fromEntries(stored.map((r) => [r.name, JSON.parse(r.value) as unknown]))
-    this.#settings = Object.freeze({ ...DEFAULT_SETTINGS, ...fromDb, ...this.#options.settings })
+    await this.#loadSettings()
     const nnIds = new IdAllocator(this.#pool, this.#profile, 'namenode_id', 1)
     await nnIds.ensure(1)
     this.#namenodeId = nnIds.take()
@@ -243,16 +237,7 @@ export class SqlMetaEngine implements MetaEngine {
         ),
       { readOnly: false },
     )
-    this.#env = {
-      profile: this.#profile,
-      settings: this.#settings,
-      hints: this.#hints,
-      rowCache: new InodeRowCache(),
-      inodeIds: this.#inodeIds,
-      blockIds: this.#blockIds,
-      genStamps: this.#genStamps,
-      namenodeId: this.#namenodeId,
-    }
+    this.#env = this.#makeEnv()
     this.#every(this.#options.heartbeatIntervalMs ?? 1000, () => this.heartbeat())
     const housekeeping = this.#options.housekeepingIntervalMs ?? 0
     if (housekeeping > 0) this.#every(housekeeping, () => this.housekeeping())
@@ -273,8 +258,81 @@ export class SqlMetaEngine implements MetaEngine {
     this.#timers.push(timer)
   }
 
+  #makeEnv(): OpEnv {
+    return {
+      profile: this.#profile,
+      settings: this.#settings,
+      hints: this.#hints,
+      rowCache: this.#env?.rowCache ?? new InodeRowCache(),
+      inodeIds: this.#inodeIds,
+      blockIds: this.#blockIds,
+      genStamps: this.#genStamps,
+      namenodeId: this.#namenodeId,
+    }
+  }
+
+  /** Reads the cluster-wide settings (with this engine's local overrides on top). */
+  async #loadSettings(): Promise<void> {
+    const { stored, version } = await this.#pool.transaction(
+      async (txn) => ({
+        stored: await txn.all<{ name: string; value: string }>('SELECT name, value FROM settings'),
+        version: await this.#settingsVersion(txn),
+      }),
+      { readOnly: true },
+    )
+    const fromDb = Object.fromEntries(stored.map((r) => [r.name, JSON.parse(r.value) as unknown]))
+    this.#settings = Object.freeze({ ...DEFAULT_SETTINGS, ...fromDb, ...this.#options.settings })
+    this.#settingsSeen = version
+    if (this.#env !== undefined) this.#env = this.#makeEnv()
+  }
+
+  async #settingsVersion(txn: SqlTxn): Promise<number> {
+    const row = await txn.get<{ next_value: number }>(
+      'SELECT next_value FROM counters WHERE name = ?',
+      ['settings_version'],
+    )
+    return Number(row?.next_value ?? 0)
+  }
+
+  /**
+   * Changes cluster-wide settings for every NameNode: stored in `settings` with the version
+   * bumped in the same transaction; each engine reloads at its next heartbeat (settings are never
+   * read per request). Unknown names are refused.
+   */
+  async updateSettings(changes: Partial<EngineSettings>): Promise<void> {
+    for (const [name, value] of Object.entries(changes)) {
+      if (!(name in DEFAULT_SETTINGS))
+        throw new FsError('INVALID_ARGUMENT', `Unknown setting '${name}'`)
+      if (typeof value !== typeof DEFAULT_SETTINGS[name as keyof EngineSettings]) {
+        throw new FsError(
+          'INVALID_ARGUMENT',
+          `Invalid value for setting '${name}': ${String(value)}`,
+        )
+      }
+    }
+    await this.#pool.transaction(
+      async (txn) => {
+        for (const [name, value] of Object.entries(changes)) {
+          await txn.run(
+            `INSERT INTO settings (name, value) VALUES (?, ?)${this.#profile.onConflict('name', 'value = excluded.value')}`,
+            [name, JSON.stringify(value)],
+          )
+        }
+        await txn.run('UPDATE counters SET next_value = next_value + 1 WHERE name = ?', [
+          'settings_version',
+        ])
+      },
+      { readOnly: false },
+    )
+    await this.#loadSettings()
+  }
+
   /** Writes this engine's heartbeat row (re-creating it if housekeeping removed it). */
   async heartbeat(): Promise<void> {
+    const version = await this.#pool.transaction((txn) => this.#settingsVersion(txn), {
+      readOnly: true,
+    })
+    if (version !== this.#settingsSeen) await this.#loadSettings()
     await this.#pool.transaction(
       async (txn) => {
         const res = await txn.run('UPDATE namenodes SET last_heartbeat = ? WHERE id = ?', [
