@@ -18,6 +18,7 @@ import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cl
 import type { DataNode } from '../../src/datanode/datanode.js'
 import type { BlockLocation } from '../../src/meta/meta-engine.js'
 import { tmpDir } from '../support/tmp.js'
+import { waitFor } from '../support/hops-process.js'
 
 const USER = 'hdfs'
 const BLOCK = 1024 * 1024
@@ -59,27 +60,6 @@ async function startCluster(
   const fs = new FileSystem({ namenodes: [cluster.namenodeUrl], user: USER })
   filesystems.push(fs)
   return { cluster, fs }
-}
-
-/** Polls `check` until it returns a value other than undefined/false. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== false) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last })
-    await new Promise((r) => setTimeout(r, 100))
-  }
 }
 
 async function blocksOf(cluster: LocalCluster, path: string): Promise<readonly BlockLocation[]> {

@@ -20,6 +20,7 @@ import { FileSystem } from '../../src/client/file-system.js'
 import { createTestDatabase } from '../support/postgres.js'
 import { tmpDir } from '../support/tmp.js'
 import { freePort } from '../support/net.js'
+import { waitFor } from '../support/hops-process.js'
 
 const HOPS = join(import.meta.dirname, '..', '..', 'bin', 'hops.js')
 const USER = 'hdfs'
@@ -39,28 +40,6 @@ interface Health {
   isLeader: boolean
   leaderId: number | null
   draining: boolean
-}
-
-/** Polls `check` until it returns a value other than undefined/false. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-  pauseMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined && v !== false) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last })
-    await new Promise((r) => setTimeout(r, pauseMs))
-  }
 }
 
 const procs: Proc[] = []
