@@ -29,6 +29,7 @@ import { logChange } from '../changelog.js'
 import { INODE_COLUMNS, isFile } from '../inode-row.js'
 import type { InodeRow } from '../inode-row.js'
 import type { Op } from '../op.js'
+import { renewLeaseRow } from '../leases.js'
 import { invalidateReplicas, liveReplicaCount } from './datanodes.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import type { ResolvedPath } from '../path-resolver.js'
@@ -302,10 +303,7 @@ export async function openFileFor(op: Op, t: LockedFile, holder: string): Promis
     holder,
     t.file.id,
   ])
-  await op.txn.run(
-    `INSERT INTO leases (holder, last_renewed) VALUES (?, ?)${op.env.profile.onConflict('holder', 'last_renewed = excluded.last_renewed')}`,
-    [holder, op.now],
-  )
+  await renewLeaseRow(op, holder)
   if (previous !== null && previous !== holder) await dropLeaseIfIdle(op, previous)
 }
 

@@ -10,7 +10,7 @@ import { parseHdfsPath } from '../../../common/hdfs-path.js'
 import { FsAction } from '../../../common/permission.js'
 import type { LeaseInfo } from '../../meta-engine.js'
 import { isFile } from '../inode-row.js'
-import { leaseRenewedAt } from '../leases.js'
+import { leaseRenewedAt, renewLeaseRow } from '../leases.js'
 import type { Op, TxnRunner } from '../op.js'
 import { lockInodes, resolvePath } from '../path-resolver.js'
 import { checkPermission } from '../permission-checker.js'
@@ -114,10 +114,7 @@ export async function renewLease(op: Op, clientName: string): Promise<void> {
   if (res.changes > 0) return
   const open = await op.txn.get('SELECT id FROM inodes WHERE client_name = ? LIMIT 1', [clientName])
   if (open !== undefined) {
-    await op.txn.run(
-      `INSERT INTO leases (holder, last_renewed) VALUES (?, ?)${op.env.profile.onConflict('holder', 'last_renewed = excluded.last_renewed')}`,
-      [clientName, op.now],
-    )
+    await renewLeaseRow(op, clientName)
   }
 }
 
