@@ -5,7 +5,13 @@
  * `POST {nn}/internal/v1/client/{method}` (client protocol, used when the DataNode writes or
  * reads a file for a WebHDFS client). Fails over across several NameNode URLs on connection
  * errors and on `StandbyException`. Errors come back as {@link RemoteFsError}.
+ *
+ * Mutating client calls are exactly-once (DESIGN §4): each carries this client's random
+ * `clientId` and a `callId` that stays the same across its failover attempts, so a NameNode that
+ * committed the call and died before answering does not make the retry fail (e.g. `create`
+ * without overwrite answering FileAlreadyExists for the file its own first attempt made).
  */
+import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import { FS_ERRORS, FsError, type FsErrorCode } from '../common/fs-error.js'
 import type {
@@ -139,6 +145,8 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   readonly #urls: readonly string[]
   readonly #options: Required<Omit<NameNodeClientOptions, 'logger'>>
   readonly #logger: Logger | undefined
+  readonly #clientId = `dn-${randomUUID()}`
+  #nextCallId = 0
   #active = 0
 
   /** @throws TypeError when `urls` is empty or holds something other than http(s) URLs */
@@ -214,6 +222,12 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
     })
   }
 
+  /** A client-protocol mutation, sent with this client's exactly-once ids. */
+  #mutation<T>(method: string, req: object): Promise<T> {
+    const callId = this.#nextCallId++
+    return this.call<T>('client', method, { ...req, clientId: this.#clientId, callId })
+  }
+
   register(req: DatanodeRegistration): Promise<void> {
     return this.call<unknown>('datanode', 'register', req).then(() => undefined)
   }
@@ -234,28 +248,28 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   }
 
   create(req: CreateFileRequest): Promise<CreatedFile> {
-    return this.call('client', 'create', req)
+    return this.#mutation('create', req)
   }
   createInline(req: CreateInlineRequest): Promise<CreatedFile> {
-    return this.call('client', 'createInline', req)
+    return this.#mutation('createInline', req)
   }
   addBlock(req: AddBlockRequest): Promise<LocatedBlock> {
-    return this.call('client', 'addBlock', req)
+    return this.#mutation('addBlock', req)
   }
   complete(req: CompleteFileRequest): Promise<CompleteFileResponse> {
-    return this.call('client', 'complete', req)
+    return this.#mutation('complete', req)
   }
   abandonBlock(req: AbandonBlockRequest): Promise<void> {
-    return this.call<unknown>('client', 'abandonBlock', req).then(() => undefined)
+    return this.#mutation<unknown>('abandonBlock', req).then(() => undefined)
   }
   getBlockLocations(req: GetBlockLocationsRequest): Promise<LocatedBlocks> {
     return this.call('client', 'getBlockLocations', req)
   }
   append(req: AppendFileRequest): Promise<AppendFileResponse> {
-    return this.call('client', 'append', req)
+    return this.#mutation('append', req)
   }
   completeInline(req: CompleteInlineRequest): Promise<CreatedFile> {
-    return this.call('client', 'completeInline', req)
+    return this.#mutation('completeInline', req)
   }
   smallFileLimit(req: SmallFileLimitRequest): Promise<SmallFileLimitResponse> {
     return this.call('client', 'smallFileLimit', req)

@@ -7,6 +7,7 @@
  */
 import { FsError } from '../common/fs-error.js'
 import type { BlockLocation, CallerContext, InodeRecord, MetaEngine } from '../meta/meta-engine.js'
+import { CLIENT_ID_PATTERN } from '../protocol/client-protocol.js'
 import type {
   AddBlockRequest,
   AppendFileResponse,
@@ -93,8 +94,15 @@ function blockRef(
   return { blockId: num(method, ref, 'blockId'), numBytes: num(method, ref, 'numBytes') }
 }
 
+/** The acting user and, when the caller sent them, the exactly-once ids of the call. */
 function caller(method: string, b: Record<string, unknown>): CallerContext {
-  return { user: str(method, b, 'user') }
+  const user = str(method, b, 'user')
+  if (b.clientId === undefined && b.callId === undefined) return { user }
+  const clientId = str(method, b, 'clientId')
+  if (!CLIENT_ID_PATTERN.test(clientId)) {
+    throw bad(method, `"clientId" must match ${String(CLIENT_ID_PATTERN)}`)
+  }
+  return { user, clientId, callId: num(method, b, 'callId') }
 }
 
 function datanodeUuid(method: string, body: unknown): string {

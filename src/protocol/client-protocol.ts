@@ -31,7 +31,17 @@ export interface LocatedBlocks {
 export interface ActingUser {
   /** The effective user (after `doas`). */
   readonly user: string
+  /**
+   * Exactly-once key of a mutation (DESIGN §4): the caller's id (the DataNode sends one per
+   * process) and a call id kept across the failover retries of one call. With both, a retry on
+   * another NameNode gets the first attempt's answer instead of running again.
+   */
+  readonly clientId?: string
+  readonly callId?: number
 }
+
+/** `clientId` syntax (WebHDFS `clientid` and the internal protocol share it). */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/
 
 /** `create`: a new file under construction, leased to `clientName`. */
 export interface CreateFileRequest extends ActingUser {

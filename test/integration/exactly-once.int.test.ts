@@ -1,7 +1,9 @@
 /**
  * Exactly-once retries across NameNodes over WebHDFS (DESIGN §4, issue "many stateless
  * NameNodes"): a mutation sent with `clientid` + `callid` is recorded in the database's retry
- * cache, so the same call retried on another NameNode answers what the first one did.
+ * cache, so the same call retried on another NameNode answers what the first one did. The
+ * internal client protocol (what a DataNode calls while it serves a WebHDFS CREATE or APPEND)
+ * carries the same ids as `clientId` / `callId` in its JSON body.
  */
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
@@ -72,5 +74,45 @@ describe('exactly-once retries across two NameNodes', () => {
       },
     )
     assert.equal(res.status, 400)
+  })
+
+  async function internal(nn: number, method: string, body: object): Promise<Response> {
+    return fetch(`${urls[nn]}/internal/v1/client/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'hdfs', ...body }),
+    })
+  }
+
+  it('a retried internal create without overwrite answers the file its first attempt made', async () => {
+    const call = { path: '/i/f', overwrite: false, clientName: 'w1', clientId: 'dn-1', callId: 3 }
+    const first = await internal(0, 'create', call)
+    assert.equal(first.status, 200, await first.clone().text())
+    const firstStatus = (await first.json()) as { fileId: number }
+    const retry = await internal(1, 'create', call)
+    assert.equal(retry.status, 200, await retry.clone().text())
+    assert.equal(((await retry.json()) as { fileId: number }).fileId, firstStatus.fileId)
+    const again = await internal(1, 'create', { ...call, callId: 4 })
+    assert.equal(again.status, 403)
+    const noIds = await internal(1, 'create', { path: '/i/f', overwrite: false, clientName: 'w1' })
+    assert.equal(noIds.status, 403)
+  })
+
+  it('a retried internal createInline is not refused by its own file', async () => {
+    const data = Buffer.from('hello').toString('base64')
+    const call = { path: '/i/small', overwrite: false, data, clientId: 'dn-1', callId: 9 }
+    for (const nn of [0, 1]) {
+      const res = await internal(nn, 'createInline', call)
+      assert.equal(res.status, 200, await res.clone().text())
+      assert.equal(((await res.json()) as { length: number }).length, 5)
+    }
+  })
+
+  it('malformed internal exactly-once ids are refused with 400', async () => {
+    const base = { path: '/i/bad', clientName: 'w1' }
+    for (const ids of [{ clientId: 'a b', callId: 1 }, { clientId: 'c' }, { callId: 1 }]) {
+      const res = await internal(0, 'create', { ...base, ...ids })
+      assert.equal(res.status, 400, JSON.stringify(ids))
+    }
   })
 })

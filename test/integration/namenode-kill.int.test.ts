@@ -32,7 +32,7 @@
  * Tunables: HOPS_NNKILL_SECONDS (workload duration, default 20), HOPS_NNKILL_WORKERS (default 8,
  * at least 8), HOPS_NNKILL_EVERY_MS (kill period, default 3500), HOPS_NNKILL_DOWN_MS (time a
  * killed NameNode stays down, default 2000), HOPS_NNKILL_SEED (default random; printed),
- * HOPS_NNKILL_CREATE_NO_OVERWRITE=1 (see below).
+ * HOPS_NNKILL_CREATE_NO_OVERWRITE=0 (see below).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -54,13 +54,11 @@ const KILL_EVERY_MS = Number(process.env.HOPS_NNKILL_EVERY_MS ?? 3500)
 const DOWN_MS = Number(process.env.HOPS_NNKILL_DOWN_MS ?? 2000)
 const SEED = Number(process.env.HOPS_NNKILL_SEED ?? Math.floor(Math.random() * 2 ** 31))
 /**
- * Half of the new files are written with overwrite=false. Off by default: the DataNode's calls
- * to the NameNode (`createInline`, `create`) carry no clientid/callid, so when a NameNode dies
- * after committing one of them the DataNode's failover retry answers FILE_EXISTS for the file
- * its own first attempt created (seen in 2 of 3 runs with 16 workers for 30 s). Turn on by
- * default once the internal client protocol is exactly-once.
+ * Half of the new files are written with overwrite=false, so a DataNode's failover retry of its
+ * internal `create` / `createInline` must answer the file its own first attempt made (the
+ * internal protocol's clientId/callId) rather than FileAlreadyExists. `=0` turns this off.
  */
-const CREATE_NO_OVERWRITE = process.env.HOPS_NNKILL_CREATE_NO_OVERWRITE === '1'
+const CREATE_NO_OVERWRITE = process.env.HOPS_NNKILL_CREATE_NO_OVERWRITE !== '0'
 
 const USER = 'hdfs'
 const KB = 1024

@@ -8,6 +8,7 @@
  */
 import { FsError, isFsError } from '../../common/fs-error.js'
 import { parseHdfsPath } from '../../common/hdfs-path.js'
+import { CLIENT_ID_PATTERN } from '../../protocol/client-protocol.js'
 import { parseQuery } from '../http-util.js'
 import { invalidParam, RemoteError } from '../remote-exception.js'
 import { WebHdfsParams } from './params.js'
@@ -245,7 +246,7 @@ function retryIdsOf(params: WebHdfsParams): { clientId?: string; callId?: number
   const clientId = params.get('clientid')
   const callId = params.int('callid', undefined, 0)
   if (clientId === undefined || callId === undefined) return {}
-  if (!/^[A-Za-z0-9._-]{1,128}$/.test(clientId)) {
+  if (!CLIENT_ID_PATTERN.test(clientId)) {
     throw new FsError(
       'INVALID_ARGUMENT',
       `Invalid value for webhdfs parameter "clientid": ${clientId}`,
