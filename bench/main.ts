@@ -1,7 +1,8 @@
 /**
  * @module
- * `npm run bench` — the metadata benchmark (in-process) and the data-path benchmark (a cluster
- * and a load generator in child processes), each with same-run baselines.
+ * `npm run bench` — the metadata benchmark (in-process), the data-path benchmark (a cluster and a
+ * load generator in child processes) and the cluster benchmark (NameNode processes on
+ * PostgreSQL under the Spotify mix, with failover), each with same-run baselines.
  *
  * Metadata suite (`meta`): for each engine (SQLite in a temp file, PostgreSQL in a fresh database) it builds fixtures
  * through the engine (untimed), measures raw-driver baselines on the same rows, then runs each
@@ -13,10 +14,16 @@
  * 4 KiB files inline vs through DataNodes vs empty creates, a large file written and read at
  * replication 1 and 3 vs `dd` and a bare loopback stream, with the server's peak RSS.
  *
+ * Cluster suite (`cluster`, see `cluster-bench.ts`): the Spotify mix (`spotify-mix.ts`) over
+ * WebHDFS from load processes (`cluster-load.ts`) against 1 and 2 `hops namenode` processes on
+ * a fresh PostgreSQL database, read-only vs 20 % writes (full run: also the mix as published),
+ * then kill -9 of a NameNode under load, with raw `pg` and bare `node:http` baselines.
+ *
  * Flags:
- * - `--suite meta,data`: which suites (default both).
- * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers; both
- *   suites together in under 2 minutes.
+ * - `--suite meta,data,cluster`: which suites (default all three).
+ * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers, a
+ *   10 000-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
+ *   minutes.
  * - `--engines sqlite,postgres`: which engines (default both).
  * - `--inodes N`: memory-phase namespace size (default 100 000, quick 20 000; 0 skips it).
  *   `--inodes 1000000` measures the 1 M-inode target directly (several minutes of building).
@@ -27,12 +34,16 @@
  * - `--data-conns N`: keep-alive connections of the data-path request rates (default 16; the
  *   2-core hosts this runs on saturate well before more).
  * - `--data-duration S`: seconds per data-path rate run (default 3, quick 1; warm-up 0.5 / 0.3).
- * - `--profile-server DIR`: run the cluster process under `--cpu-prof`, profiles written to DIR
+ * - `--cluster-duration S`: seconds per measured cluster run (default 10, quick 2.5; warm-up 2 /
+ *   1). `--cluster-kills N`: NameNode kills in the failover phase (default 6, quick 3; 0 skips).
+ * - `--cluster-clients P`, `--cluster-conns C`: load processes and keep-alive callers in each
+ *   (default 2 × 16).
+ * - `--profile-server DIR`: run the data suite's cluster process under `--cpu-prof`, profiles written to DIR
  *   (summarise with `npx tsx bench/profile-summary.ts DIR`: the largest profile there is the
  *   main thread's; tsx's loader thread writes a small one beside it).
  *
  * Prints Markdown on stdout (progress on stderr) and writes
- * `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-…json`).
+ * `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-cluster-…json`).
  * Target verdicts are informational; the exit status is 0 unless the benchmark itself fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -45,6 +56,8 @@ import type { SqlMetaEngine } from '../src/meta/sql/sql-meta-engine.js'
 import { createTestDatabase } from '../test/support/postgres.js'
 import { postgresBaselines, sqliteBaselines } from './baselines.js'
 import type { BaselineResult } from './baselines.js'
+import { runClusterBench } from './cluster-bench.js'
+import type { ClusterMixName, ClusterOptions, ClusterReport } from './cluster-bench.js'
 import { runDataBench } from './data-bench.js'
 import type { DataOptions, DataReport } from './data-bench.js'
 import { buildFixtures, runWorkloads, WORKLOADS } from './meta-bench.js'
@@ -59,7 +72,9 @@ const HINT_CACHE_ENTRIES = 200_000
 
 const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data] [--engines sqlite,postgres]
        [--inodes N] [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]
-       [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]`
+       [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]
+       [--cluster-duration S] [--cluster-kills N] [--cluster-clients P] [--cluster-conns C]
+  suites: meta, data, cluster (default: all)`
 
 function log(line: string): void {
   process.stderr.write(line + '\n')
@@ -72,12 +87,13 @@ function list(value: string): string[] {
     .filter((s) => s !== '')
 }
 
-const SUITES = ['meta', 'data'] as const
+const SUITES = ['meta', 'data', 'cluster'] as const
 
 function parseOptions(): {
   quick: boolean
   suites: string[]
   data: DataOptions
+  cluster: ClusterOptions
   engines: EngineKind[]
   inodes: number
   durationMs: number
@@ -99,6 +115,10 @@ function parseOptions(): {
       'data-conns': { type: 'string' },
       'data-duration': { type: 'string' },
       'profile-server': { type: 'string' },
+      'cluster-duration': { type: 'string' },
+      'cluster-kills': { type: 'string' },
+      'cluster-clients': { type: 'string' },
+      'cluster-conns': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -134,6 +154,14 @@ function parseOptions(): {
   })
   const conns = num(values['data-conns'], 16, '--data-conns')
   if (!Number.isInteger(conns) || conns < 1) throw new Error(`bad --data-conns\n${USAGE}`)
+  const count = (name: string, fallback: number, min: number): number => {
+    const n = num(values[name as keyof typeof values] as string | undefined, fallback, `--${name}`)
+    if (!Number.isInteger(n) || n < min) throw new Error(`bad --${name}\n${USAGE}`)
+    return n
+  }
+  const mixes: ClusterMixName[] = quick
+    ? ['read-only', 'write-20']
+    : ['read-only', 'spotify', 'write-20']
   return {
     quick,
     suites,
@@ -146,6 +174,19 @@ function parseOptions(): {
       warmupMs: (quick ? 0.3 : 0.5) * 1000,
       rounds: 2,
       profileDir: values['profile-server'],
+    },
+    cluster: {
+      durationMs: num(values['cluster-duration'], quick ? 2.5 : 10, '--cluster-duration') * 1000,
+      warmupMs: (quick ? 1 : 2) * 1000,
+      processes: count('cluster-clients', 2, 1),
+      connections: count('cluster-conns', 16, 1),
+      kills: count('cluster-kills', quick ? 3 : 6, 0),
+      mixes,
+      // 2 000 directories × 16 files (quick: 500 × 20), 64 own files per caller.
+      top: quick ? 20 : 50,
+      perTop: quick ? 25 : 40,
+      filesPerDir: quick ? 20 : 16,
+      ownFiles: 64,
     },
     engines,
     workloads,
@@ -195,6 +236,7 @@ async function main(): Promise<void> {
   const baselines: BaselineResult[] = []
   let memory: MemoryResult | undefined
   let data: DataReport | undefined
+  let cluster: ClusterReport | undefined
   const meta = opts.suites.includes('meta')
 
   if (meta && opts.inodes > 0) {
@@ -238,6 +280,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.suites.includes('data')) data = await runDataBench(opts.data, scratch, log)
+  if (opts.suites.includes('cluster')) cluster = await runClusterBench(opts.cluster, log)
 
   const report: BenchReport = {
     startedAt,
@@ -248,6 +291,7 @@ async function main(): Promise<void> {
     memory,
     suites: opts.suites,
     data,
+    cluster,
   }
   process.stdout.write(renderMarkdown(report))
   const file = writeJson(report, join(dirname(fileURLToPath(import.meta.url)), 'results'))

@@ -2,7 +2,8 @@
  * @module
  * Turns results into the Markdown report (workloads against their same-run baselines, the
  * issue's targets with pass/short verdicts, memory) and the JSON file under `bench/results/`.
- * The data-path section (when that suite ran) is rendered by `data-report.ts`. Verdicts are
+ * The data-path and cluster sections (when those suites ran) are rendered by `data-report.ts`
+ * and `cluster-report.ts`. Verdicts are
  * informational: they never change the exit status.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -10,6 +11,8 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { BASELINE } from './baselines.js'
 import type { BaselineResult } from './baselines.js'
+import type { ClusterReport } from './cluster-bench.js'
+import { clusterTargetVerdicts, renderClusterMarkdown } from './cluster-report.js'
 import type { DataReport } from './data-bench.js'
 import { dataTargetVerdicts, renderDataMarkdown } from './data-report.js'
 import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
@@ -24,10 +27,12 @@ export interface BenchReport {
   readonly results: readonly WorkloadResult[]
   readonly baselines: readonly BaselineResult[]
   readonly memory?: MemoryResult | undefined
-  /** Which suites ran (`meta`, `data`). */
+  /** Which suites ran (`meta`, `data`, `cluster`). */
   readonly suites: readonly string[]
   /** The data-path suite's results, when it ran. */
   readonly data?: DataReport | undefined
+  /** The cluster suite's results, when it ran. */
+  readonly cluster?: ClusterReport | undefined
 }
 
 /** A target of the issue and whether this run met it. */
@@ -147,6 +152,7 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('')
   if (report.suites.includes('meta')) renderMetaMarkdown(report, lines)
   if (report.data !== undefined) lines.push(renderDataMarkdown(report.data))
+  if (report.cluster !== undefined) lines.push(renderClusterMarkdown(report.cluster))
   return lines.join('\n')
 }
 
@@ -211,7 +217,12 @@ export function writeJson(report: BenchReport, dir: string): string {
   )
   const targets = report.suites.includes('meta') ? targetVerdicts(report) : undefined
   const dataTargets = report.data !== undefined ? dataTargetVerdicts(report.data) : undefined
-  writeFileSync(file, JSON.stringify({ ...report, targets, dataTargets }, null, 2) + '\n')
+  const clusterTargets =
+    report.cluster !== undefined ? clusterTargetVerdicts(report.cluster) : undefined
+  writeFileSync(
+    file,
+    JSON.stringify({ ...report, targets, dataTargets, clusterTargets }, null, 2) + '\n',
+  )
   return file
 }
 
