@@ -13,6 +13,13 @@
  * first answer (a retried DELETE answers true again, a retried RENAME is not refused). Every op
  * therefore fails over on any connection error. (Other WebHDFS servers ignore the two
  * parameters; against them a retried non-idempotent mutation may see its own first effect.)
+ * A `RetriableException` reply (the NameNode's metadata database stayed unreachable past its own
+ * wait, a subtree operation was taken over) is retried the same way, as Hadoop's retry policy does.
+ *
+ * Discovery: with {@link WebHdfsClientOptions.refreshNamenodesMs}, the client asks the NameNode
+ * it uses for the live NameNodes (`GET /namenodes`, a Hops endpoint) at most that often and adds
+ * the ones it does not know to its failover list, so NameNodes started after the client are used
+ * too (and ones it learnt about that are gone again are dropped; configured URLs always stay).
  */
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
@@ -37,6 +44,11 @@ export interface WebHdfsClientOptions {
   readonly retryBackoffMs?: number
   /** Socket idle timeout of metadata requests and of data transfers. Default 60 000 ms. */
   readonly timeoutMs?: number
+  /**
+   * Re-read the live NameNodes (`GET /namenodes`) at most this often, ms, adding NameNodes
+   * started later to the failover list. Default 0: never (only the configured URLs are used).
+   */
+  readonly refreshNamenodesMs?: number
 }
 
 /** WebHDFS query parameter values; arrays repeat the parameter (`xattr.name`). */
@@ -112,12 +124,16 @@ export async function readBody(res: IncomingMessage): Promise<string> {
 export class WebHdfsClient {
   /** Random per client; sent as `clientid` on mutations. */
   readonly clientId: string = randomUUID()
-  readonly #options: Required<Omit<WebHdfsClientOptions, 'user' | 'doAs'>> &
-    Pick<WebHdfsClientOptions, 'user' | 'doAs'>
+  readonly #options: Required<Omit<WebHdfsClientOptions, 'user' | 'doAs' | 'maxAttempts'>> &
+    Pick<WebHdfsClientOptions, 'user' | 'doAs' | 'maxAttempts'>
   readonly #httpAgent = new http.Agent({ keepAlive: true })
   readonly #httpsAgent = new https.Agent({ keepAlive: true })
   #callId = 0
   #active = 0
+  /** The failover list: the configured NameNodes, then discovered ones (replaced, never mutated). */
+  #namenodes: readonly string[]
+  #refreshAt = 0
+  #refreshing: Promise<unknown> | undefined
 
   /** @throws TypeError when no NameNode URL is given or one is not an http(s) URL */
   constructor(options: WebHdfsClientOptions) {
@@ -137,10 +153,67 @@ export class WebHdfsClient {
       namenodes: Object.freeze(namenodes),
       user: options.user,
       doAs: options.doAs,
-      maxAttempts: options.maxAttempts ?? Math.max(3, 2 * namenodes.length),
+      maxAttempts: options.maxAttempts,
       retryBackoffMs: options.retryBackoffMs ?? 200,
       timeoutMs: options.timeoutMs ?? 60_000,
+      refreshNamenodesMs: options.refreshNamenodesMs ?? 0,
     })
+    this.#namenodes = this.#options.namenodes
+  }
+
+  /** The NameNodes calls fail over between: the configured ones, then discovered ones. */
+  get namenodes(): readonly string[] {
+    return this.#namenodes
+  }
+
+  /**
+   * Asks a NameNode (the one in use first) for the live NameNodes (`GET /namenodes`) and updates
+   * the failover list; returns it. A NameNode without the endpoint (not Hops) changes nothing.
+   */
+  async refreshNamenodes(): Promise<readonly string[]> {
+    const nns = this.#namenodes
+    for (let i = 0; i < nns.length; i++) {
+      const base = nns[(this.#active + i) % nns.length]!
+      let live: string[]
+      try {
+        const res = await this.send(new URL('namenodes', base.replace(/\/*$/, '/')), 'GET')
+        const body = await readBody(res)
+        if (res.statusCode !== 200) continue
+        const list = (JSON.parse(body) as { namenodes?: { url?: unknown }[] }).namenodes
+        if (!Array.isArray(list)) return this.#namenodes
+        live = list.flatMap((n) => (typeof n.url === 'string' ? [normalizeUrl(n.url)] : []))
+      } catch {
+        continue
+      }
+      this.#useNamenodes(live.filter((u) => u !== ''))
+      return this.#namenodes
+    }
+    return this.#namenodes
+  }
+
+  /** The configured NameNodes plus the `live` ones not among them; keeps the active one active. */
+  #useNamenodes(live: readonly string[]): void {
+    const active = this.#namenodes[this.#active]
+    const configured = this.#options.namenodes
+    const known = new Set(configured.map(normalizeUrl))
+    const next = [...configured]
+    for (const u of live) {
+      if (known.has(u)) continue
+      known.add(u)
+      next.push(u)
+    }
+    this.#namenodes = Object.freeze(next)
+    this.#active = Math.max(0, active === undefined ? 0 : next.indexOf(active))
+  }
+
+  /** Starts a background {@link refreshNamenodes} when one is due. */
+  #maybeRefresh(): void {
+    const every = this.#options.refreshNamenodesMs
+    if (every <= 0 || this.#refreshing !== undefined || Date.now() < this.#refreshAt) return
+    this.#refreshAt = Date.now() + every
+    this.#refreshing = this.refreshNamenodes()
+      .catch(() => undefined)
+      .finally(() => (this.#refreshing = undefined))
   }
 
   /** The user sent as `user.name`, if any. */
@@ -209,12 +282,14 @@ export class WebHdfsClient {
     call: WebHdfsCall,
     attempt: (url: URL) => Promise<IncomingMessage>,
   ): Promise<IncomingMessage> {
-    const nns = this.#options.namenodes
+    this.#maybeRefresh()
+    const nns = this.#namenodes
     const mutation = call.method !== 'GET'
     const callId = mutation ? this.#callId++ : undefined
     const params = this.#params(call, callId)
     let lastError: unknown
-    for (let i = 0; i < this.#options.maxAttempts; i++) {
+    const maxAttempts = this.#options.maxAttempts ?? Math.max(3, 2 * nns.length)
+    for (let i = 0; i < maxAttempts; i++) {
       const index = (this.#active + i) % nns.length
       if (i > 0 && i % nns.length === 0)
         await sleep(this.#options.retryBackoffMs * 2 ** (i / nns.length - 1))
@@ -228,10 +303,14 @@ export class WebHdfsClient {
             throw new StandbyReply(nns[index]!, info.message)
           throw decodeErrorReply(res.statusCode, body, `${call.op} ${call.path}`)
         }
-        this.#active = index
+        this.#active = Math.max(0, this.#namenodes.indexOf(nns[index]!))
         return res
       } catch (err) {
-        if (err instanceof FsError) throw err
+        if (err instanceof FsError) {
+          if (err.code !== 'RETRIABLE') throw err
+          lastError = err
+          continue
+        }
         const code = errnoOf(err)
         const retriable =
           err instanceof StandbyReply || (code !== undefined && CONNECTION.has(code))
@@ -297,6 +376,16 @@ export class WebHdfsClient {
 
 /** A reply whose body {@link WebHdfsClient.redirect} has already read. */
 export type BufferedReply = IncomingMessage & { bufferedBody?: string }
+
+/** `origin` + path without a trailing slash, '' for an invalid URL (compares NameNode URLs). */
+function normalizeUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`
+  } catch {
+    return ''
+  }
+}
 
 function toFsError(err: unknown, call: WebHdfsCall, namenodes?: readonly string[]): FsError {
   if (err instanceof FsError) return err

@@ -39,6 +39,12 @@ export const DATANODE_CONFIG = {
     doc: 'heartbeat period, ms (Hadoop dfs.heartbeat.interval is in seconds)',
     hadoop: { name: 'dfs.heartbeat.interval', scale: 1000 },
   },
+  namenodeRefreshIntervalMs: {
+    type: 'int',
+    default: 10_000,
+    min: 0,
+    doc: 'ask the NameNodes for the live NameNodes this often, ms, to use ones started later (0 = never)',
+  },
   fullReportIntervalMs: {
     type: 'int',
     default: 6 * 3600_000,

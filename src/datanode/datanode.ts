@@ -15,7 +15,7 @@ import {
 import { BlockStore, ChecksumError } from './block-store.js'
 import { openBlockUpload } from './block-transfer.js'
 import { DataNodeServer } from './datanode-server.js'
-import { NameNodeClient } from './namenode-client.js'
+import { DiscoveringNameNodeClient } from './namenode-discovery.js'
 
 export interface DataNodeOptions {
   /** Data directory (block files, VERSION). */
@@ -34,6 +34,11 @@ export interface DataNodeOptions {
   /** Bytes per checksum chunk. Default 64 KiB. */
   readonly chunkSizeBytes?: number
   readonly syncOnClose?: boolean
+  /**
+   * Ask the NameNodes for the live NameNodes (`GET /namenodes`) this often, ms, so that
+   * NameNodes started later are used and the configured ones may go. Default 10 000; 0 = never.
+   */
+  readonly namenodeRefreshIntervalMs?: number
   /** Silent by default. */
   readonly logger?: Logger
 }
@@ -44,7 +49,8 @@ export class DataNode {
   readonly #logger: Logger
   #store: BlockStore | undefined
   #server: DataNodeServer | undefined
-  #namenode: NameNodeClient | undefined
+  #namenode: DiscoveringNameNodeClient | undefined
+  #refreshAt = 0
   #heartbeatTimer: NodeJS.Timeout | undefined
   #reportTimer: NodeJS.Timeout | undefined
   #registered = false
@@ -80,7 +86,7 @@ export class DataNode {
       chunkSizeBytes: o.chunkSizeBytes,
       syncOnClose: o.syncOnClose,
     })
-    this.#namenode = new NameNodeClient(o.namenodeUrls, { logger: this.#logger })
+    this.#namenode = new DiscoveringNameNodeClient(o.namenodeUrls, { logger: this.#logger })
     this.#server = new DataNodeServer({
       store: this.#store,
       datanodeProtocol: this.#namenode,
@@ -172,6 +178,11 @@ export class DataNode {
     } catch (err) {
       this.#logger.warn({ err }, 'heartbeat failed')
     }
+    const refreshMs = this.#options.namenodeRefreshIntervalMs ?? 10_000
+    if (refreshMs > 0 && Date.now() >= this.#refreshAt) {
+      this.#refreshAt = Date.now() + refreshMs
+      await this.#nn().refresh()
+    }
   }
 
   async #execute(cmd: DatanodeCommand): Promise<void> {
@@ -231,7 +242,7 @@ export class DataNode {
     }
   }
 
-  #nn(): NameNodeClient {
+  #nn(): DiscoveringNameNodeClient {
     if (this.#namenode === undefined) throw new TypeError('DataNode not started')
     return this.#namenode
   }

@@ -18,6 +18,7 @@ export async function startDataNode(config: DataNodeConfig, logger: Logger): Pro
     advertisedHost: config.advertisedHost,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     fullReportIntervalMs: config.fullReportIntervalMs,
+    namenodeRefreshIntervalMs: config.namenodeRefreshIntervalMs,
     chunkSizeBytes: config.chunkSizeBytes,
     syncOnClose: config.syncOnClose,
     logger,

@@ -96,6 +96,13 @@ export const NAMENODE_CONFIG = {
     hadoop: { name: 'dfs.ls.limit' },
   },
   poolSize: { type: 'int', default: 16, min: 1, max: 1024, doc: 'database connections' },
+  metaUnavailableRetryMs: {
+    type: 'int',
+    default: 10_000,
+    min: 0,
+    max: 600_000,
+    doc: 'how long a request waits for an unreachable metadata database (retrying) before it is answered RetriableException, ms',
+  },
   logLevel: { type: 'string', default: 'info', values: LOG_LEVELS, doc: 'log level' },
 } as const satisfies ConfigSpec
 

@@ -40,6 +40,7 @@ export async function startNameNode(
   }
   const engine = await openMetaEngine(config.meta, {
     poolSize: config.poolSize,
+    unavailableRetryMs: config.metaUnavailableRetryMs,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     settings,
     initialSettings: { ...settings, superuser: config.superuser ?? userInfo().username },
@@ -63,6 +64,13 @@ export async function startNameNode(
     staticUser: config.staticUser,
     lsLimit: config.lsLimit,
     leader: election,
+    // The live rows of the last election round, with the address each NameNode registered.
+    liveNamenodes: async () => {
+      const live = new Set(election.liveIds)
+      return (await engine.listNamenodes())
+        .filter((r) => live.has(r.id))
+        .map((r) => ({ id: r.id, url: r.address }))
+    },
   })
   let url: string
   try {

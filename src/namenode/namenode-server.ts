@@ -10,7 +10,9 @@
  * `leader` option says this NameNode leads (see `leader-election.ts`); without it, it always does
  * (one NameNode). A draining NameNode ({@link NameNodeServer.drain}, `PUT /admin/drain` from
  * loopback) answers every WebHDFS and internal request with 403 `StandbyException`, so clients and
- * DataNodes move on to another NameNode.
+ * DataNodes move on to another NameNode. `GET /namenodes` lists the live NameNodes (clients and
+ * DataNodes discover NameNodes added later from it); `PUT /admin/decommission?datanode=UUID`
+ * (loopback) starts decommissioning a DataNode.
  *
  * Insecure mode only for now: the caller is whoever `user.name` says (Hadoop's simple auth).
  */
@@ -19,7 +21,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
-import { isFsError } from '../common/fs-error.js'
+import { FsError, isFsError } from '../common/fs-error.js'
 import type { ContentSummary, MetaEngine, ReplicationReport } from '../meta/meta-engine.js'
 import { BlockPlacement, DatanodeCache } from './block-placement.js'
 import { hasBody, readJsonBody, sendEmpty, sendJson, sendText } from './http-util.js'
@@ -27,7 +29,7 @@ import { CLIENT_METHODS, DATANODE_METHODS } from './internal-routes.js'
 import type { InternalHandler, InternalServices } from './internal-routes.js'
 import { OpMetrics } from '../common/op-metrics.js'
 import type { GaugeSample } from '../common/op-metrics.js'
-import { remoteExceptionBody, toRemoteException } from './remote-exception.js'
+import { RemoteError, remoteExceptionBody, toRemoteException } from './remote-exception.js'
 import { renderStatusPage } from './status-page.js'
 import { isRedirectWithBody, routeWebHdfs } from './webhdfs/webhdfs-router.js'
 import type { LeaderStatus } from './leader-election.js'
@@ -73,6 +75,17 @@ export interface NameNodeServerOptions {
   readonly maxInternalBodyBytes?: number
   /** The leader election; leader duties run only while it says so. Default: always leader. */
   readonly leader?: LeaderStatus
+  /** The live NameNodes, for `GET /namenodes`. Default: this one alone. */
+  readonly liveNamenodes?: () => Promise<readonly LiveNamenode[]>
+  /** How long `/health` waits for the database before answering 503 DOWN, ms. Default 2000. */
+  readonly healthTimeoutMs?: number
+}
+
+/** One entry of `GET /namenodes`. */
+export interface LiveNamenode {
+  readonly id: number
+  /** Base URL (`http://host:port`). */
+  readonly url: string
 }
 
 const STANDBY_EXCEPTION = 'org.apache.hadoop.ipc.StandbyException'
@@ -241,19 +254,28 @@ export class NameNodeServer {
   #every(ms: number, name: string, task: () => Promise<void>): void {
     if (ms <= 0) return
     let running = false
+    let failing = false
     const timer = setInterval(() => {
       if (running) return
       running = true
       task()
+        .then(() => {
+          if (failing) this.#log.info({ task: name }, 'periodic task works again')
+          failing = false
+        })
         .catch((err: unknown) => {
-          // Logged once while the engine lacks the method; real failures every time.
+          // Logged once while the engine lacks the method; a failure once per run of failures
+          // (a database outage fails every tick until it ends).
           if (isFsError(err, 'UNSUPPORTED')) {
             if (!this.#loggedUnsupported.has(name)) {
               this.#loggedUnsupported.add(name)
               this.#log.debug({ task: name }, 'periodic task not supported by the engine yet')
             }
-          } else {
+          } else if (!failing) {
+            failing = true
             this.#log.error({ err, task: name }, 'periodic task failed')
+          } else {
+            this.#log.debug({ err, task: name }, 'periodic task failed again')
           }
         })
         .finally(() => {
@@ -279,6 +301,8 @@ export class NameNodeServer {
     const { pathname, query } = splitUrl(req.url ?? '/')
     if (pathname === '/admin/drain') {
       this.#serveDrain(req, res)
+    } else if (pathname === '/admin/decommission') {
+      void this.#serveDecommission(req, res, query)
     } else if (this.#draining && (isWebHdfs(pathname) || pathname.startsWith('/internal/v1/'))) {
       this.#closeIfBodyPending(req, res)
       sendJson(
@@ -417,6 +441,11 @@ export class NameNodeServer {
         sendText(res, 200, 'text/plain; version=0.0.4; charset=utf-8', text)
       } else if (pathname === '/health') {
         await this.#health(res)
+      } else if (pathname === '/namenodes') {
+        const list = this.#options.liveNamenodes
+          ? await this.#options.liveNamenodes()
+          : [{ id: this.#engine.namenodeId, url: this.#baseUrl }]
+        sendJson(res, 200, JSON.stringify({ namenodes: list }))
       } else if (pathname === '/' || pathname === '/index.html' || pathname === '/dfshealth.html') {
         const page = renderStatusPage({
           baseUrl: this.#baseUrl,
@@ -475,6 +504,44 @@ export class NameNodeServer {
     sendJson(res, 200, JSON.stringify({ draining: this.#draining }))
   }
 
+  /**
+   * `/admin/decommission?datanode=UUID`, loopback callers only: PUT starts decommissioning the
+   * DataNode (no new blocks go to it; the leader copies its blocks elsewhere, then marks it
+   * DECOMMISSIONED, after which it may be stopped). Answers `{"datanode": UUID}`.
+   */
+  async #serveDecommission(
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: string,
+  ): Promise<void> {
+    this.#closeIfBodyPending(req, res)
+    try {
+      if (!isLoopback(req.socket.remoteAddress ?? '')) {
+        throw new RemoteError(
+          'org.apache.hadoop.security.AccessControlException',
+          403,
+          '/admin/decommission is only served to loopback callers',
+        )
+      }
+      if (req.method !== 'PUT' && req.method !== 'POST') {
+        throw new RemoteError(
+          'java.lang.UnsupportedOperationException',
+          405,
+          '/admin/decommission takes PUT',
+        )
+      }
+      const uuid = new URLSearchParams(query).get('datanode') ?? ''
+      if (uuid === '') throw new FsError('INVALID_ARGUMENT', 'Missing parameter "datanode"')
+      await this.#engine.decommissionDatanode(uuid)
+      this.#datanodes.invalidate()
+      this.#log.info({ datanodeUuid: uuid }, 'decommissioning DataNode')
+      sendJson(res, 200, JSON.stringify({ datanode: uuid }))
+    } catch (err) {
+      const e = toRemoteException(err, this.#log)
+      sendJson(res, e.status, e.body)
+    }
+  }
+
   async #health(res: ServerResponse): Promise<void> {
     const base = {
       namenodeId: this.#engine.namenodeId,
@@ -485,14 +552,25 @@ export class NameNodeServer {
       draining: this.#draining,
     }
     try {
-      await this.#engine.getFileInfo('/', { user: this.#defaults().superuser })
+      // Bounded: the engine waits out a database outage, a health check must not.
+      const timeoutMs = this.#options.healthTimeoutMs ?? 2000
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.#engine.getFileInfo('/', { user: this.#defaults().superuser }),
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`metadata database did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          )
+        }),
+      ]).finally(() => clearTimeout(timer))
       // A draining NameNode is healthy but takes no requests: 503 takes it out of load balancers.
       const status = this.#draining ? 'DRAINING' : 'UP'
       sendJson(res, this.#draining ? 503 : 200, JSON.stringify({ status, ...base }))
     } catch (err) {
       this.#log.warn({ err }, 'health check failed')
       const message = err instanceof Error ? err.message : String(err)
-      sendJson(res, 500, JSON.stringify({ status: 'DOWN', error: message, ...base }))
+      sendJson(res, 503, JSON.stringify({ status: 'DOWN', error: message, ...base }))
     }
   }
 

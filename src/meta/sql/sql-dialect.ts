@@ -5,6 +5,17 @@
  * each dialect prepares a statement once per connection and reuses it.
  */
 
+/**
+ * Thrown by {@link SqlPool.transaction} when the connection failed while COMMIT was in flight:
+ * the transaction may or may not have been committed. `cause` is the driver's error.
+ */
+export class CommitOutcomeUnknownError extends Error {
+  override readonly name = 'CommitOutcomeUnknownError'
+  constructor(cause: unknown) {
+    super('the connection failed during COMMIT: the outcome is unknown', { cause })
+  }
+}
+
 /** Result of a statement that changes rows. */
 export interface RunResult {
   readonly changes: number
@@ -38,6 +49,10 @@ export interface TxnOptions {
 
 /** Connections to one database. */
 export interface SqlPool {
+  /**
+   * Runs `fn` in one transaction (read-only units without BEGIN).
+   * @throws CommitOutcomeUnknownError when the database became unavailable during COMMIT
+   */
   transaction<T>(fn: (txn: SqlTxn) => Promise<T>, options: TxnOptions): Promise<T>
   /** Runs DDL text (several statements) outside the statement cache. */
   exec(sql: string): Promise<void>
@@ -86,6 +101,12 @@ export interface SqlDialectProfile {
   open(url: string, options: { poolSize: number }): Promise<SqlPool>
   /** Deadlock, serialization failure, SQLITE_BUSY: the transaction may be run again. */
   isRetryable(err: unknown): boolean
+  /**
+   * The database could not be reached, or dropped the connection (server stopped or restarting,
+   * network failure): the unit did not run or was rolled back, unless the pool threw
+   * {@link CommitOutcomeUnknownError}. Always false for an embedded database.
+   */
+  isUnavailable(err: unknown): boolean
   /** A unique-key clash, e.g. two creates of one (parent_id, name). */
   isUniqueViolation(err: unknown): boolean
   /**

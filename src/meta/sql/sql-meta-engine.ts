@@ -66,6 +66,7 @@ import { DEFAULT_SETTINGS } from './op.js'
 import { applyQuotaUpdates } from './quota.js'
 import { lookupRetry, recordRetry } from './retry-cache.js'
 import { migrate } from './schema.js'
+import { CommitOutcomeUnknownError } from './sql-dialect.js'
 import type { SqlDialectProfile, SqlPool, SqlTxn } from './sql-dialect.js'
 import { TxnRestart } from './txn-restart.js'
 import { create, MAX_REPLICATION } from './ops/create.js'
@@ -120,6 +121,13 @@ export interface SqlMetaEngineOptions {
   readonly groupsCacheMs?: number
   /** Attempts per transaction before giving up with RETRIABLE; default 12. */
   readonly maxTxnAttempts?: number
+  /**
+   * How long a transaction waits for an unavailable database (stopped, restarting, unreachable),
+   * retrying, before it fails with RETRIABLE ("metadata database unavailable"); default 10 000 ms.
+   * A unit whose COMMIT was cut off (outcome unknown) is re-run only when it is recorded in the
+   * retry cache (a mutation carrying clientid/callid); otherwise it fails with RETRIABLE at once.
+   */
+  readonly unavailableRetryMs?: number
   /** Address recorded in `namenodes` (informational). */
   readonly address?: string
   /** Test hook: called after each batch of a subtree delete. */
@@ -137,6 +145,8 @@ export interface NamenodeRow {
 interface TxnOptions {
   readonly readOnly: boolean
   readonly subtreeRootId?: number
+  /** The unit looks up and records its outcome in the retry cache (a re-run answers the same). */
+  readonly retryCached?: boolean
 }
 
 export class SqlMetaEngine implements MetaEngine {
@@ -505,36 +515,38 @@ export class SqlMetaEngine implements MetaEngine {
     fn: (op: Op) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) throw new FsError('IO_ERROR', 'metadata engine is closed')
-    const user = this.#cachedUser(ctx) ?? (await this.#loadUser(ctx))
-    const env = this.#env!
     const maxAttempts = this.#options.maxTxnAttempts ?? 12
+    let unavailableSince: number | undefined
+    let waits = 0
     for (let attempt = 1; ; attempt++) {
-      const idsLow =
-        this.#inodeIds.available < 64 ||
-        this.#blockIds.available < 8 ||
-        this.#genStamps.available < 8
-      if (!options.readOnly && idsLow) {
-        await Promise.all([
-          this.#inodeIds.ensure(64),
-          this.#blockIds.ensure(8),
-          this.#genStamps.ensure(8),
-        ])
-      }
       try {
-        return await this.#pool.transaction(
-          (txn) =>
-            fn({
-              txn,
-              env,
-              user,
-              readOnly: options.readOnly,
-              now: Date.now(),
-              subtreeRootId: options.subtreeRootId,
-            }),
-          options,
-        )
+        return await this.#runTxn(ctx, options, fn)
       } catch (err) {
         if (isFsError(err)) throw err
+        if (err instanceof CommitOutcomeUnknownError || this.#profile.isUnavailable(err)) {
+          // The database is down or restarting (DESIGN §4; HopsFS retries transient storage
+          // errors the same way): wait for it, bounded, then tell the client to retry.
+          const now = Date.now()
+          unavailableSince ??= now
+          const waitedMs = now - unavailableSince
+          const ambiguous = err instanceof CommitOutcomeUnknownError
+          if (
+            this.#closed ||
+            (ambiguous && !(options.retryCached === true && hasRetryIds(ctx))) ||
+            waitedMs >= (this.#options.unavailableRetryMs ?? 10_000)
+          ) {
+            throw new FsError(
+              'RETRIABLE',
+              ambiguous
+                ? 'metadata database connection lost during commit, retry the call'
+                : `metadata database unavailable for ${waitedMs} ms, retry later`,
+              { cause: err },
+            )
+          }
+          await sleep(Math.min(50 * 2 ** waits++, 500) * (0.5 + Math.random()))
+          attempt = 0 // conflicts after the outage get their full budget
+          continue
+        }
         const retryable =
           err instanceof TxnRestart ||
           this.#profile.isRetryable(err) ||
@@ -560,9 +572,40 @@ export class SqlMetaEngine implements MetaEngine {
     }
   }
 
+  /** One attempt of {@link withTxn}: the caller's groups (first use), ids, the transaction. */
+  async #runTxn<T>(
+    ctx: CallerContext,
+    options: TxnOptions,
+    fn: (op: Op) => Promise<T>,
+  ): Promise<T> {
+    const user = this.#cachedUser(ctx) ?? (await this.#loadUser(ctx))
+    const env = this.#env!
+    const idsLow =
+      this.#inodeIds.available < 64 || this.#blockIds.available < 8 || this.#genStamps.available < 8
+    if (!options.readOnly && idsLow) {
+      await Promise.all([
+        this.#inodeIds.ensure(64),
+        this.#blockIds.ensure(8),
+        this.#genStamps.ensure(8),
+      ])
+    }
+    return this.#pool.transaction(
+      (txn) =>
+        fn({
+          txn,
+          env,
+          user,
+          readOnly: options.readOnly,
+          now: Date.now(),
+          subtreeRootId: options.subtreeRootId,
+        }),
+      options,
+    )
+  }
+
   /** Runs a mutation with the retry cache: a retried call returns the first outcome. */
   #mutate<T>(ctx: CallerContext, fn: (op: Op) => Promise<T>): Promise<T> {
-    return this.withTxn(ctx, { readOnly: false }, async (op) => {
+    return this.withTxn(ctx, { readOnly: false, retryCached: true }, async (op) => {
       const cached = await lookupRetry(op, ctx)
       if (cached !== undefined) return cached.value as T
       const result = await fn(op)
@@ -648,9 +691,10 @@ export class SqlMetaEngine implements MetaEngine {
       return 'deleted' in o ? o.deleted : undefined
     })
     if (outcome !== undefined && outcome !== null) return outcome
-    const deleted = await subtreeDelete(this.#runner(ctx), p, this.#options.onSubtreeProgress)
-    await this.withTxn(ctx, { readOnly: false }, (op) => recordRetry(op, ctx, deleted))
-    return deleted
+    return subtreeDelete(this.#runner(ctx), p, {
+      progress: this.#options.onSubtreeProgress,
+      record: (op, deleted) => recordRetry(op, ctx, deleted),
+    })
   }
 
   async setPermission(
@@ -979,6 +1023,11 @@ function maskedMode(
   if (!Number.isInteger(mask) || mask < 0 || mask > 0o777)
     throw new FsError('INVALID_ARGUMENT', `Invalid umask ${mask}`)
   return mode & ~mask
+}
+
+/** Whether the call carries the exactly-once ids the retry cache is keyed by. */
+function hasRetryIds(ctx: CallerContext): boolean {
+  return ctx.clientId !== undefined && ctx.callId !== undefined
 }
 
 function describe(err: unknown): string {

@@ -12,6 +12,7 @@
  */
 import mysql from 'mysql2/promise'
 import type { FieldPacket, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise'
+import { CommitOutcomeUnknownError } from '../sql-dialect.js'
 import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
 
 /** Set on every new connection, before its first statement. */
@@ -143,16 +144,28 @@ class MysqlPool implements SqlPool {
     try {
       if (options.readOnly) return await fn(new MysqlTxn(conn))
       await conn.query('START TRANSACTION')
+      let result: T
       try {
-        const result = await fn(new MysqlTxn(conn))
-        await conn.query('COMMIT') // Galera: a certification conflict surfaces here, as 1213
-        return result
+        result = await fn(new MysqlTxn(conn))
       } catch (err) {
         await conn.query('ROLLBACK').catch(() => {
           broken = true
         })
         throw err
       }
+      try {
+        await conn.query('COMMIT') // Galera: a certification conflict surfaces here, as 1213
+      } catch (err) {
+        if (!isConnectionLoss(err)) {
+          await conn.query('ROLLBACK').catch(() => {
+            broken = true
+          })
+          throw err
+        }
+        broken = true
+        throw new CommitOutcomeUnknownError(err) // the server may have committed first
+      }
+      return result
     } finally {
       if (broken) conn.destroy()
       else conn.release()
@@ -171,6 +184,28 @@ class MysqlPool implements SqlPool {
   close(): Promise<void> {
     return this.#pool.end()
   }
+}
+
+/** Client-side codes (mysql2, sockets) and server errors of a lost or unreachable server. */
+const UNAVAILABLE_CODES = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+const ER_SERVER_SHUTDOWN = 1053
+const ER_CON_COUNT_ERROR = 1040
+
+function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
+  const n = errno(err)
+  return n === ER_SERVER_SHUTDOWN || n === ER_CON_COUNT_ERROR
 }
 
 function errno(err: unknown): number | undefined {
@@ -224,6 +259,7 @@ export const mysqlProfile: SqlDialectProfile = {
     const code = errno(err)
     return code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT || code === ER_CHECKREAD
   },
+  isUnavailable: isConnectionLoss,
   isUniqueViolation(err) {
     const code = errno(err)
     return code === ER_DUP_ENTRY || code === ER_DUP_ENTRY_WITH_KEY_NAME

@@ -6,7 +6,11 @@
  * `FOR UPDATE`) taken in one total order; read-only units run without BEGIN.
  */
 import pg from 'pg'
-import { onConflictClause, reserveRangeReturning } from '../sql-dialect.js'
+import {
+  CommitOutcomeUnknownError,
+  onConflictClause,
+  reserveRangeReturning,
+} from '../sql-dialect.js'
 import type { RunResult, SqlDialectProfile, SqlPool, SqlTxn, TxnOptions } from '../sql-dialect.js'
 
 // BIGINT (int8) and NUMERIC results as numbers: the one place 64-bit ids become JS values.
@@ -64,29 +68,51 @@ class PgPool implements SqlPool {
   readonly #names = new StatementNames()
 
   constructor(url: string, poolSize: number) {
-    this.#pool = new pg.Pool({ connectionString: url, max: poolSize })
+    // A bounded connect: while the server is down or restarting, a unit fails in time (and the
+    // engine retries it) instead of waiting on a socket forever.
+    this.#pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    })
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined)
   }
 
   async transaction<T>(fn: (txn: SqlTxn) => Promise<T>, options: TxnOptions): Promise<T> {
     const client = await this.#pool.connect()
+    // pg-pool listens for errors only on idle clients: a checked-out client whose server goes
+    // away emits 'error' (after failing its query), which would crash the process unheard.
+    let lost = false
+    const onError = (): void => {
+      lost = true
+    }
+    client.on('error', onError)
     let broken = false
     try {
       if (options.readOnly) return await fn(new PgTxn(client, this.#names))
       await client.query('BEGIN')
+      let result: T
       try {
-        const result = await fn(new PgTxn(client, this.#names))
-        await client.query('COMMIT')
-        return result
+        result = await fn(new PgTxn(client, this.#names))
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {
           broken = true
         })
         throw err
       }
+      try {
+        await client.query('COMMIT')
+      } catch (err) {
+        broken = true
+        // The server may have committed before the connection dropped.
+        if (isConnectionLoss(err)) throw new CommitOutcomeUnknownError(err)
+        throw err
+      }
+      return result
     } finally {
-      client.release(broken)
+      client.off('error', onError)
+      client.release(broken || lost)
     }
   }
 
@@ -97,6 +123,41 @@ class PgPool implements SqlPool {
   close(): Promise<void> {
     return this.#pool.end()
   }
+}
+
+const CONNECT_TIMEOUT_MS = 5000
+
+/**
+ * SQLSTATEs and socket errors of an unreachable or restarting server: 08xxx connection
+ * exceptions, 57P01 admin_shutdown (fast shutdown terminates sessions), 57P02 crash_shutdown,
+ * 57P03 cannot_connect_now (starting up / shutting down).
+ */
+const UNAVAILABLE_CODES = new Set([
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57P01',
+  '57P02',
+  '57P03',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+])
+// pg's own errors for a lost or unopenable connection carry no code.
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout)/
+
+function isConnectionLoss(err: unknown): boolean {
+  const code = pgCode(err)
+  if (code !== undefined) return UNAVAILABLE_CODES.has(code)
+  return err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message)
 }
 
 function pgCode(err: unknown): string | undefined {
@@ -134,6 +195,7 @@ export const postgresProfile: SqlDialectProfile = {
     const code = pgCode(err)
     return code === '40001' || code === '40P01' || code === '55P03'
   },
+  isUnavailable: isConnectionLoss,
   isUniqueViolation(err) {
     return pgCode(err) === '23505'
   },

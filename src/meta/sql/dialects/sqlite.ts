@@ -165,6 +165,7 @@ export const sqliteProfile: SqlDialectProfile = {
     const code = sqliteCode(err)
     return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED'
   },
+  isUnavailable: () => false, // embedded: no server to lose
   isUniqueViolation(err) {
     const code = sqliteCode(err)
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
