@@ -33,7 +33,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { INODE_COLUMNS } from '../src/meta/sql/inode-row.js'
-import { HopsProcess, waitFor } from '../test/support/hops-process.js'
+import { exited, HopsProcess, waitFor } from '../test/support/hops-process.js'
 import { freePort } from '../test/support/net.js'
 import { createTestDatabase } from '../test/support/postgres.js'
 import type {
@@ -63,6 +63,29 @@ export const CLUSTER_MIXES = {
 
 export type ClusterMixName = keyof typeof CLUSTER_MIXES
 
+/**
+ * Preloaded into the NameNodes and the DataNode with `NODE_OPTIONS=--import=data:…` (where
+ * `--cpu-prof` is not allowed) by `profileDir`: profiles the main thread from start to a normal
+ * exit (a SIGTERM stop, not kill -9) and writes `$HOPS_BENCH_PROFILE_DIR/<pid>.cpuprofile`. The
+ * in-thread inspector session answers synchronously, so this works in `exit`.
+ */
+const PROFILE_HOOK = `
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+const dir = process.env.HOPS_BENCH_PROFILE_DIR
+if (dir) {
+  const session = new Session()
+  session.connect()
+  session.post('Profiler.enable')
+  session.post('Profiler.start')
+  process.once('exit', () => {
+    session.post('Profiler.stop', (err, result) => {
+      if (!err) writeFileSync(dir + '/' + process.pid + '.cpuprofile', JSON.stringify(result.profile))
+    })
+  })
+}
+`
+
 /** Names of the cluster baselines. */
 export const CLUSTER_BASELINE = {
   pgPk: 'raw pg pk lookup (pool 16, 16 in flight)',
@@ -85,6 +108,11 @@ export interface ClusterOptions {
   readonly filesPerDir: number
   /** Files each caller owns for renames and deletes. */
   readonly ownFiles: number
+  /**
+   * Directory for CPU profiles of the NameNodes and the DataNode ({@link PROFILE_HOOK}), if
+   * any; they are then stopped with SIGTERM so that the last incarnations write theirs.
+   */
+  readonly profileDir?: string | undefined
 }
 
 /** CPU in use over a measured window, in cores (1 = one core busy all the time). */
@@ -94,8 +122,11 @@ export interface CpuUse {
   /** The PostgreSQL backends serving the benchmark's database. */
   readonly postgres: number
   readonly load: number
-  /** The whole machine (other users included), and how many cores it has. */
+  /** This process (the orchestrator; it serves the bare-http baseline). */
+  readonly orchestrator: number
+  /** The whole machine, and what of it none of the above used (other users, the kernel, PostgreSQL's own background processes). */
   readonly machine: number
+  readonly other: number
   readonly cores: number
 }
 
@@ -275,6 +306,7 @@ interface CpuSnapshot {
   readonly atMs: number
   readonly groups: CpuGroups
   readonly ticks: Map<number, number>
+  readonly self: NodeJS.CpuUsage
   readonly machine: { busy: number; total: number }
 }
 
@@ -287,7 +319,13 @@ function snapshot(groups: CpuGroups): CpuSnapshot {
     ...groups.load,
   ])
     ticks.set(pid, cpuTicks(pid))
-  return { atMs: performance.now(), groups, ticks, machine: machineTicks() }
+  return {
+    atMs: performance.now(),
+    groups,
+    ticks,
+    self: process.cpuUsage(),
+    machine: machineTicks(),
+  }
 }
 
 function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, cores: number): CpuUse {
@@ -300,14 +338,23 @@ function cpuBetween(a: CpuSnapshot, b: CpuSnapshot, cores: number): CpuUse {
     TICKS_PER_SEC /
     seconds
   const total = b.machine.total - a.machine.total
-  return {
+  const self = process.cpuUsage(a.self)
+  const cpu = {
     namenodes: a.groups.namenodes.map(use),
     datanode: use(a.groups.datanode),
     postgres: use(a.groups.postgres),
     load: use(a.groups.load),
+    orchestrator: (self.user + self.system) / 1e6 / seconds,
     machine: total > 0 ? ((b.machine.busy - a.machine.busy) / total) * cores : Number.NaN,
     cores,
   }
+  const ours =
+    cpu.namenodes.reduce((x, y) => x + y, 0) +
+    cpu.datanode +
+    cpu.postgres +
+    cpu.load +
+    cpu.orchestrator
+  return { ...cpu, other: Math.max(0, cpu.machine - ours) }
 }
 
 /** PIDs of the PostgreSQL backends connected to the benchmark's database (not `client`'s). */
@@ -388,6 +435,13 @@ export async function runClusterBench(
   let dn: HopsProcess | undefined
   let loads: LoadProcess[] = []
   const monitor = new pg.Client({ connectionString: db.url })
+  const profileEnv: Record<string, string> =
+    opts.profileDir !== undefined
+      ? {
+          NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(PROFILE_HOOK)}`,
+          HOPS_BENCH_PROFILE_DIR: opts.profileDir,
+        }
+      : {}
   let bare: http.Server | undefined
   try {
     log(`cluster: building ${fileCount(ns)} files in ${dirCount(ns)} directories on PostgreSQL`)
@@ -399,19 +453,24 @@ export async function runClusterBench(
     const [nnPort1, nnPort2, dnPort] = await Promise.all([freePort(), freePort(), freePort()])
     for (const port of [nnPort1, nnPort2]) {
       nns.push(
-        new HopsProcess(`nn${nns.length + 1}`, `http://127.0.0.1:${port}`, [
-          'namenode',
-          '--meta',
-          db.url,
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--superuser',
-          USER,
-          '--log-level',
-          'warn',
-        ]),
+        new HopsProcess(
+          `nn${nns.length + 1}`,
+          `http://127.0.0.1:${port}`,
+          [
+            'namenode',
+            '--meta',
+            db.url,
+            '--host',
+            '127.0.0.1',
+            '--port',
+            String(port),
+            '--superuser',
+            USER,
+            '--log-level',
+            'warn',
+          ],
+          profileEnv,
+        ),
       )
     }
     const [nn1, nn2] = nns as [HopsProcess, HopsProcess]
@@ -427,7 +486,7 @@ export async function runClusterBench(
         '--port',
         String(dnPort),
       ],
-      { DATANODE_LOG_LEVEL: 'warn' },
+      { DATANODE_LOG_LEVEL: 'warn', ...profileEnv },
     )
     log(`cluster: starting NameNode 1, a DataNode and ${opts.processes} load processes`)
     const startedLoads = Promise.all(
@@ -511,6 +570,7 @@ export async function runClusterBench(
         log('cluster: starting NameNode 2')
         await nn2.start().up()
       }
+      await warmHints(loads, count === 1 ? nn1 : nn2, ns, opts, log)
       const urls = nns.slice(0, count).map((n) => n.url)
       for (const mixName of opts.mixes) {
         const mix = CLUSTER_MIXES[mixName]
@@ -544,7 +604,7 @@ export async function runClusterBench(
         log(
           `  ${count} NN, ${mixName}: ${run.opsPerSec.toFixed(0)} ops/s, p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms${
             run.errors ? ` (${run.errors} errors: ${run.firstError})` : ''
-          }; CPU cores: NN ${cpu.namenodes.map((c) => c.toFixed(2)).join('+')}, pg ${cpu.postgres.toFixed(2)}, load ${cpu.load.toFixed(2)}, DN ${cpu.datanode.toFixed(2)}, machine ${cpu.machine.toFixed(2)}/${cores}`,
+          }; CPU cores: ${cpuLine(cpu)}`,
         )
       }
     }
@@ -565,10 +625,27 @@ export async function runClusterBench(
     bare?.closeAllConnections()
     bare?.close()
     await Promise.all(loads.map((l) => l.stop()))
-    await Promise.all([...nns, ...(dn ? [dn] : [])].map((p) => p.kill9()))
+    const servers = [...nns, ...(dn ? [dn] : [])]
+    if (opts.profileDir !== undefined) await Promise.all(servers.map((p) => stopCleanly(p)))
+    await Promise.all(servers.map((p) => p.kill9()))
     await monitor.end().catch(() => undefined)
     await db.drop()
   }
+}
+
+/** SIGTERM (a clean stop, so the profile hook writes its profile), SIGKILL after 10 s. */
+async function stopCleanly(p: HopsProcess): Promise<void> {
+  const child = p.child
+  if (child === undefined || !p.running) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  await exited(child)
+  clearTimeout(timer)
+}
+
+/** CPU use as one log line. */
+export function cpuLine(c: CpuUse): string {
+  return `NN ${c.namenodes.map((v) => v.toFixed(2)).join('+')}, pg ${c.postgres.toFixed(2)}, load ${c.load.toFixed(2)}, DN ${c.datanode.toFixed(2)}, bench ${c.orchestrator.toFixed(2)}, other ${c.other.toFixed(2)}, machine ${c.machine.toFixed(2)} of ${c.cores}`
 }
 
 function machineCores(): number {
@@ -581,7 +658,40 @@ function machineCores(): number {
 
 function logRate(log: (line: string) => void, b: ClusterBaseline): void {
   log(
-    `  ${b.name}: ${b.opsPerSec.toFixed(0)} ops/s, p50 ${b.p50Ms.toFixed(3)} ms, p99 ${b.p99Ms.toFixed(3)} ms`,
+    `  ${b.name}: ${b.opsPerSec.toFixed(0)} ops/s, p50 ${b.p50Ms.toFixed(3)} ms, p99 ${b.p99Ms.toFixed(3)} ms${
+      b.cpu ? `; CPU cores: ${cpuLine(b.cpu)}` : ''
+    }`,
+  )
+}
+
+/**
+ * Untimed: one GETFILESTATUS of every shared file on `nn`, so that its inode-hint cache holds
+ * the shared namespace before its first measured run, as a long-running NameNode's would (else
+ * the first NameNode would run warm and the second cold, and short runs would mostly measure
+ * cache misses: a uniform pick over tens of thousands of files rarely repeats within seconds).
+ */
+async function warmHints(
+  loads: readonly LoadProcess[],
+  nn: HopsProcess,
+  ns: ClusterNamespace,
+  opts: ClusterOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const t0 = performance.now()
+  const results = await Promise.all(
+    loads.map((l) =>
+      l.run({
+        kind: 'warm',
+        url: nn.url,
+        ns,
+        callers: opts.connections,
+        processes: loads.length,
+      }),
+    ),
+  )
+  for (const r of results) if (!r.ok) throw new Error(`warming ${nn.name}: ${r.error}`)
+  log(
+    `  ${nn.name}: hint cache warmed with ${fileCount(ns)} GETFILESTATUS in ${((performance.now() - t0) / 1000).toFixed(1)} s (untimed)`,
   )
 }
 

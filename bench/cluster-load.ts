@@ -67,6 +67,17 @@ export type ClusterLoadSpec =
       readonly warmupMs: number
       readonly durationMs: number
     }
+  | {
+      /**
+       * Untimed: GETFILESTATUS of every shared file whose index is `proc` modulo `processes` on
+       * the NameNode at `url`, so its inode-hint cache holds the whole shared namespace.
+       */
+      readonly kind: 'warm'
+      readonly url: string
+      readonly ns: ClusterNamespace
+      readonly callers: number
+      readonly processes: number
+    }
 
 /** A kill -9 of NameNode `victim` (index into the run's `namenodes`) at `atMs` (epoch ms). */
 export interface KillEvent {
@@ -292,7 +303,36 @@ class Caller {
 /** Ends the run in progress that has no fixed duration (set while one runs). */
 let stopCurrent: ((kills: readonly KillEvent[]) => void) | undefined
 
+async function warm(spec: Extract<ClusterLoadSpec, { kind: 'warm' }>): Promise<ClusterLoadResult> {
+  const t0 = performance.now()
+  const client = new WebHdfsClient({ namenodes: [spec.url], user: USER })
+  const files = fileCount(spec.ns)
+  let next = PROC
+  let ops = 0
+  const worker = async (): Promise<void> => {
+    for (let i = next; i < files; i = next) {
+      next += spec.processes
+      await client.json({ method: 'GET', op: 'GETFILESTATUS', path: filePath(spec.ns, i) })
+      ops++
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: spec.callers }, () => worker()))
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) }
+  } finally {
+    client.close()
+  }
+  return {
+    ok: true,
+    elapsedMs: performance.now() - t0,
+    perOp: { get: { ops, errors: 0, latenciesMs: [] } },
+    connectionFailures: 0,
+  }
+}
+
 async function run(spec: ClusterLoadSpec): Promise<ClusterLoadResult> {
+  if (spec.kind === 'warm') return warm(spec)
   const namenodes = spec.kind === 'mix' ? spec.namenodes : [spec.url]
   const callers = Array.from(
     { length: spec.callers },

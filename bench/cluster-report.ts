@@ -37,7 +37,7 @@ function ms(v: number): string {
 function cpuText(c: CpuUse | undefined): string {
   if (c === undefined) return '–'
   const nn = c.namenodes.map((v) => v.toFixed(2)).join(' + ')
-  return `${nn} / ${c.postgres.toFixed(2)} / ${c.load.toFixed(2)} / ${c.datanode.toFixed(2)} / ${c.machine.toFixed(2)} of ${c.cores}`
+  return `${nn} / ${c.postgres.toFixed(2)} / ${c.load.toFixed(2)} / ${c.datanode.toFixed(2)} / ${c.other.toFixed(2)} / ${c.machine.toFixed(2)} of ${c.cores}`
 }
 
 function saturated(c: CpuUse): boolean {
@@ -107,7 +107,7 @@ export function renderClusterMarkdown(report: ClusterReport): string {
   const pgPk = baseline(report, CLUSTER_BASELINE.pgPk)
   const bare = baseline(report, CLUSTER_BASELINE.bareHttp)
   lines.push(
-    '| NameNodes | mix | writes | ops/s | p50 ms | p99 ms | errors | ÷ read-only | ÷ 1 NN | ÷ bare http | ÷ raw pg pk | CPU cores: NN / pg / load / DN / machine |',
+    '| NameNodes | mix | writes | ops/s | p50 ms | p99 ms | errors | ÷ read-only | ÷ 1 NN | ÷ bare http | ÷ raw pg pk | CPU cores: NN / pg / load / DN / other / machine |',
   )
   lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
   for (const r of report.runs) {
@@ -124,14 +124,29 @@ export function renderClusterMarkdown(report: ClusterReport): string {
   }
   lines.push('')
   lines.push(
-    '| baseline | in flight | ops/s | p50 ms | p99 ms | CPU cores: server / – / load / – / machine |',
+    "CPU per completed operation, µs (a process group's CPU over the window ÷ operations; what each part would need per op on a machine with cores to spare):",
+  )
+  lines.push('')
+  lines.push('| NameNodes | mix | NameNodes | PostgreSQL | load generators | DataNode | total |')
+  lines.push('|---:|---|---:|---:|---:|---:|---:|')
+  for (const r of report.runs) {
+    const per = (cores: number): number => (cores * 1e6) / r.opsPerSec
+    const nn = r.cpu.namenodes.reduce((a, b) => a + b, 0)
+    const total = nn + r.cpu.postgres + r.cpu.load + r.cpu.datanode
+    lines.push(
+      `| ${r.namenodes} | ${r.mix} | ${fmt(per(nn))} | ${fmt(per(r.cpu.postgres))} | ${fmt(per(r.cpu.load))} | ${fmt(per(r.cpu.datanode))} | ${fmt(per(total))} |`,
+    )
+  }
+  lines.push('')
+  lines.push(
+    '| baseline | in flight | ops/s | p50 ms | p99 ms | CPU cores: server / load / other / machine |',
   )
   lines.push('|---|---:|---:|---:|---:|---|')
   for (const b of report.baselines)
     lines.push(
       `| ${b.name} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${
         b.cpu
-          ? `– / – / ${b.cpu.load.toFixed(2)} / – / ${b.cpu.machine.toFixed(2)} of ${b.cpu.cores}`
+          ? `${b.cpu.orchestrator.toFixed(2)} / ${b.cpu.load.toFixed(2)} / ${b.cpu.other.toFixed(2)} / ${b.cpu.machine.toFixed(2)} of ${b.cpu.cores}`
           : '–'
       } |`,
     )

@@ -22,7 +22,7 @@
  * Flags:
  * - `--suite meta,data,cluster`: which suites (default all three).
  * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers, a
- *   10 000-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
+ *   5 000-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
  *   minutes.
  * - `--engines sqlite,postgres`: which engines (default both).
  * - `--inodes N`: memory-phase namespace size (default 100 000, quick 20 000; 0 skips it).
@@ -38,6 +38,8 @@
  *   1). `--cluster-kills N`: NameNode kills in the failover phase (default 6, quick 3; 0 skips).
  * - `--cluster-clients P`, `--cluster-conns C`: load processes and keep-alive callers in each
  *   (default 2 × 16).
+ * - `--profile-cluster DIR`: the cluster suite's NameNodes and DataNode under `--cpu-prof`
+ *   (with `--cluster-kills 0`, one profile per process; summarise each as below).
  * - `--profile-server DIR`: run the data suite's cluster process under `--cpu-prof`, profiles written to DIR
  *   (summarise with `npx tsx bench/profile-summary.ts DIR`: the largest profile there is the
  *   main thread's; tsx's loader thread writes a small one beside it).
@@ -74,6 +76,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data] [--engines 
        [--inodes N] [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]
        [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]
        [--cluster-duration S] [--cluster-kills N] [--cluster-clients P] [--cluster-conns C]
+       [--profile-cluster DIR]
   suites: meta, data, cluster (default: all)`
 
 function log(line: string): void {
@@ -119,6 +122,7 @@ function parseOptions(): {
       'cluster-kills': { type: 'string' },
       'cluster-clients': { type: 'string' },
       'cluster-conns': { type: 'string' },
+      'profile-cluster': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -182,11 +186,12 @@ function parseOptions(): {
       connections: count('cluster-conns', 16, 1),
       kills: count('cluster-kills', quick ? 3 : 6, 0),
       mixes,
-      // 2 000 directories × 16 files (quick: 500 × 20), 64 own files per caller.
+      // 2 000 directories × 16 files (quick: 500 × 10), 64 own files per caller.
       top: quick ? 20 : 50,
       perTop: quick ? 25 : 40,
-      filesPerDir: quick ? 20 : 16,
+      filesPerDir: quick ? 10 : 16,
       ownFiles: 64,
+      profileDir: values['profile-cluster'],
     },
     engines,
     workloads,
