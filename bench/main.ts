@@ -22,7 +22,7 @@
  * Flags:
  * - `--suite meta,data,cluster`: which suites (default all three).
  * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers, a
- *   5 000-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
+ *   3 200-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
  *   minutes.
  * - `--engines sqlite,postgres`: which engines (default both).
  * - `--inodes N`: memory-phase namespace size (default 100 000, quick 20 000; 0 skips it).
@@ -186,10 +186,10 @@ function parseOptions(): {
       connections: count('cluster-conns', 16, 1),
       kills: count('cluster-kills', quick ? 3 : 6, 0),
       mixes,
-      // 2 000 directories × 16 files (quick: 500 × 10), 64 own files per caller.
+      // 2 000 directories × 16 files (quick: 400 × 8), 64 own files per caller.
       top: quick ? 20 : 50,
-      perTop: quick ? 25 : 40,
-      filesPerDir: quick ? 10 : 16,
+      perTop: quick ? 20 : 40,
+      filesPerDir: quick ? 8 : 16,
       ownFiles: 64,
       profileDir: values['profile-cluster'],
     },
