@@ -72,7 +72,7 @@ import type { BenchReport } from './report.js'
 /** The engine's default hint-cache bound, passed explicitly so the memory phase knows it. */
 const HINT_CACHE_ENTRIES = 200_000
 
-const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data] [--engines sqlite,postgres]
+const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data,cluster] [--engines sqlite,postgres]
        [--inodes N] [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]
        [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]
        [--cluster-duration S] [--cluster-kills N] [--cluster-clients P] [--cluster-conns C]
