@@ -477,5 +477,23 @@ export function namespaceCases(factory: EngineFactory): void {
         )
         assert.equal(await other.delete({ path: '/f' }, { ...del, callId: 3 }), false)
       }))
+
+    it('a retried subtree delete answers true again, even after it finished', () =>
+      withEngine(
+        factory,
+        async (e, handle) => {
+          for (let i = 0; i < 12; i++)
+            await e.create({ path: `/big/d${i % 2}/f${i}`, clientName: 'c' }, ctx)
+          const del = { ...ctx, clientId: 'client-B', callId: 1 }
+          assert.equal(await e.delete({ path: '/big', recursive: true }, del), true)
+          const other = await handle.another()
+          assert.equal(await other.delete({ path: '/big', recursive: true }, del), true)
+          assert.equal(
+            await other.delete({ path: '/big', recursive: true }, { ...del, callId: 2 }),
+            false,
+          )
+        },
+        { settings: { subtreeBatchSize: 4 } },
+      ))
   })
 }

@@ -38,13 +38,29 @@ interface ChildRow {
 /** Hook for fault tests: called after every batch transaction with the inodes it deleted. */
 export type SubtreeProgress = (deletedInBatch: number) => void | Promise<void>
 
+export interface SubtreeDeleteHooks {
+  readonly progress?: SubtreeProgress | undefined
+  /**
+   * Stores the outcome in the transaction that decides it (the retry cache), so a client that
+   * retries after a crash between that commit and the answer gets the same answer.
+   */
+  readonly record?: ((op: Op, deleted: boolean) => Promise<void>) | undefined
+}
+
 export async function subtreeDelete(
   run: TxnRunner,
   path: HdfsPath,
-  progress?: SubtreeProgress,
+  { progress, record }: SubtreeDeleteHooks = {},
 ): Promise<boolean> {
   // 1. Mark the root (and check WRITE on its parent, with the sticky bit).
-  const marked = await run((op) => markSubtree(op, path, 'DELETE'), { readOnly: false })
+  const marked = await run(
+    async (op) => {
+      const m = await markSubtree(op, path, 'DELETE')
+      if (m === undefined) await record?.(op, false)
+      return m
+    },
+    { readOnly: false },
+  )
   if (marked === undefined) return false
   const rootId = marked.root.id
   const quotaAbove = quotaDirs(marked.resolved.inodes.slice(0, marked.resolved.depth))
@@ -90,7 +106,10 @@ export async function subtreeDelete(
     async (op) => {
       const resolved = await resolvePath(op, path)
       const root = resolved.target
-      if (root === undefined || root.id !== rootId) return false
+      if (root === undefined || root.id !== rootId) {
+        await record?.(op, false)
+        return false
+      }
       await checkPermission(op, resolved, { parentAccess: FsAction.WRITE })
       const parent = resolved.parent!
       await lockInodes(
@@ -112,6 +131,7 @@ export async function subtreeDelete(
       await touchDirectory(op, parent, -1)
       await logChange(op, 'DELETE', root)
       op.env.hints.delete(path.path)
+      await record?.(op, true)
       return true
     },
     { readOnly: false, subtreeRootId: rootId },
