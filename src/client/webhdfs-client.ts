@@ -4,6 +4,10 @@
  * redirect of CREATE/APPEND/OPEN/GETFILECHECKSUM, streaming request bodies with
  * `Expect: 100-continue` and backpressure, and error decoding. {@link FileSystem} is the API on top.
  *
+ * Load spreading: NameNodes are equal (all state is in the database), so a client starts on one
+ * picked at random from its list, and picks again at random when discovery finds NameNodes it
+ * did not know: many clients spread over all NameNodes, also over ones added later.
+ *
  * Failover: the client remembers which NameNode answered last and starts there. A request moves on
  * to the next NameNode when the connection fails or the server answers `StandbyException`, at
  * most {@link WebHdfsClientOptions.maxAttempts} times, sleeping after each full round over the
@@ -159,6 +163,7 @@ export class WebHdfsClient {
       refreshNamenodesMs: options.refreshNamenodesMs ?? 0,
     })
     this.#namenodes = this.#options.namenodes
+    this.#active = randomIndex(this.#namenodes.length)
   }
 
   /** The NameNodes calls fail over between: the configured ones, then discovered ones. */
@@ -202,8 +207,11 @@ export class WebHdfsClient {
       known.add(u)
       next.push(u)
     }
+    const added = next.some((u) => !this.#namenodes.includes(u))
     this.#namenodes = Object.freeze(next)
-    this.#active = Math.max(0, active === undefined ? 0 : next.indexOf(active))
+    this.#active = added
+      ? randomIndex(next.length)
+      : Math.max(0, active === undefined ? 0 : next.indexOf(active))
   }
 
   /** Starts a background {@link refreshNamenodes} when one is due. */
@@ -495,4 +503,8 @@ export class WebHdfsWriteStream extends Writable {
     if (!this.#req.destroyed && !this.writableFinished) this.#req.destroy()
     callback(err)
   }
+}
+
+function randomIndex(n: number): number {
+  return Math.floor(Math.random() * n)
 }

@@ -63,7 +63,7 @@ describe('client SDK and hops dfs on a mini cluster', () => {
       await dn.start()
       datanodes.push(dn)
     }
-    // The first URL is dead: every call starts with a connection failure and fails over.
+    // One URL is dead: a client that starts there (picked at random) fails over to the live one.
     fs = new FileSystem({ namenodes: ['http://127.0.0.1:9', nnUrl], user: USER })
   })
 
