@@ -15,7 +15,7 @@ import {
 import { BlockStore, ChecksumError } from './block-store.js'
 import { openBlockUpload } from './block-transfer.js'
 import { DataNodeServer } from './datanode-server.js'
-import { DiscoveringNameNodeClient } from './namenode-discovery.js'
+import { NameNodeClient } from './namenode-client.js'
 
 export interface DataNodeOptions {
   /** Data directory (block files, VERSION). */
@@ -49,7 +49,7 @@ export class DataNode {
   readonly #logger: Logger
   #store: BlockStore | undefined
   #server: DataNodeServer | undefined
-  #namenode: DiscoveringNameNodeClient | undefined
+  #namenode: NameNodeClient | undefined
   #refreshAt = 0
   #heartbeatTimer: NodeJS.Timeout | undefined
   #reportTimer: NodeJS.Timeout | undefined
@@ -86,7 +86,7 @@ export class DataNode {
       chunkSizeBytes: o.chunkSizeBytes,
       syncOnClose: o.syncOnClose,
     })
-    this.#namenode = new DiscoveringNameNodeClient(o.namenodeUrls, { logger: this.#logger })
+    this.#namenode = new NameNodeClient(o.namenodeUrls, { logger: this.#logger })
     this.#server = new DataNodeServer({
       store: this.#store,
       datanodeProtocol: this.#namenode,
@@ -242,7 +242,7 @@ export class DataNode {
     }
   }
 
-  #nn(): DiscoveringNameNodeClient {
+  #nn(): NameNodeClient {
     if (this.#namenode === undefined) throw new TypeError('DataNode not started')
     return this.#namenode
   }

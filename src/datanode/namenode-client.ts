@@ -6,6 +6,13 @@
  * reads a file for a WebHDFS client). Fails over across several NameNode URLs on connection
  * errors and on `StandbyException`. Errors come back as {@link RemoteFsError}.
  *
+ * NameNodes come and go (online scale-out): {@link NameNodeClient.refresh} asks a known NameNode
+ * for the live ones (`GET /namenodes`) and uses the configured URLs plus those; the DataNode
+ * calls it periodically, and a call that found no NameNode willing to answer refreshes once and
+ * tries the new ones before giving up. A request's `namenoderpcaddress` never adds a NameNode (a
+ * client could name any server, and the NameNodes a DataNode obeys delete blocks): it only picks
+ * which known one to try first ({@link NameNodeClient.prefer}, a hint shared by concurrent calls).
+ *
  * Mutating client calls are exactly-once (DESIGN §4): each carries this client's random
  * `clientId` and a `callId` that stays the same across its failover attempts, so a NameNode that
  * committed the call and died before answering does not make the retry fail (e.g. `create`
@@ -134,6 +141,8 @@ export interface NameNodeClientOptions {
   readonly failoverRounds?: number
   /** Pause between rounds in ms. Default 200. */
   readonly failoverPauseMs?: number
+  /** Timeout of one `GET /namenodes` of {@link NameNodeClient.refresh}, ms. Default 2000. */
+  readonly refreshTimeoutMs?: number
   readonly logger?: Logger
 }
 
@@ -142,7 +151,9 @@ export interface NameNodeClientOptions {
  * (undici, keep-alive). Remembers the NameNode that answered last and starts there.
  */
 export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
-  readonly #urls: readonly string[]
+  readonly #configured: readonly string[]
+  /** The configured URLs, then the learnt ones (replaced, never mutated). */
+  #urls: readonly string[]
   readonly #options: Required<Omit<NameNodeClientOptions, 'logger'>>
   readonly #logger: Logger | undefined
   readonly #clientId = `dn-${randomUUID()}`
@@ -152,13 +163,55 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   /** @throws TypeError when `urls` is empty or holds something other than http(s) URLs */
   constructor(urls: readonly string[], options: NameNodeClientOptions = {}) {
     if (urls.length === 0) throw new TypeError('NameNodeClient needs at least one NameNode URL')
-    this.#urls = Object.freeze(urls.map(normalizeBaseUrl))
+    this.#configured = Object.freeze(urls.map(normalizeBaseUrl))
+    this.#urls = this.#configured
     this.#options = Object.freeze({
       timeoutMs: options.timeoutMs ?? 30_000,
       failoverRounds: options.failoverRounds ?? 2,
       failoverPauseMs: options.failoverPauseMs ?? 200,
+      refreshTimeoutMs: options.refreshTimeoutMs ?? 2000,
     })
     this.#logger = options.logger
+  }
+
+  /**
+   * Asks the known NameNodes in turn for the live NameNodes (`GET /namenodes`) and uses the
+   * configured URLs plus the first answer. Never throws; resolves to the URLs in use.
+   */
+  async refresh(): Promise<readonly string[]> {
+    for (const base of this.#urls) {
+      try {
+        const res = await fetch(`${base}/namenodes`, {
+          signal: AbortSignal.timeout(this.#options.refreshTimeoutMs),
+        })
+        if (!res.ok) {
+          await res.body?.cancel()
+          continue
+        }
+        const { namenodes } = (await res.json()) as { namenodes?: { url?: unknown }[] }
+        if (!Array.isArray(namenodes)) break
+        const live = namenodes.flatMap((n) => {
+          const u = typeof n.url === 'string' ? tryNormalize(n.url) : undefined
+          return u === undefined ? [] : [u]
+        })
+        if (live.length > 0) this.#use(live)
+        break
+      } catch {
+        // unreachable or not a Hops NameNode: ask the next one
+      }
+    }
+    return this.#urls
+  }
+
+  /** Switches to the configured URLs plus `learnt`, keeping the active NameNode active. */
+  #use(learnt: readonly string[]): void {
+    const next = [...this.#configured]
+    for (const u of learnt) if (!next.includes(u)) next.push(u)
+    const current = this.#urls
+    if (next.length === current.length && next.every((u, i) => u === current[i])) return
+    this.#logger?.info({ namenodes: next }, 'NameNode list changed')
+    this.#active = Math.max(0, next.indexOf(current[this.#active] ?? ''))
+    this.#urls = Object.freeze(next)
   }
 
   /** The NameNode base URLs, normalized (no trailing slash). */
@@ -183,12 +236,41 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
    */
   async call<T>(family: 'datanode' | 'client', method: string, body: unknown): Promise<T> {
     const payload = JSON.stringify(body)
+    const tried = this.#urls
+    const outcome = await this.#callOnce<T>(tried, family, method, payload)
+    if (outcome.answered) return outcome.value
+    // No NameNode would answer: the cluster may have moved on to NameNodes we do not know yet.
+    const now = await this.refresh()
+    const fresh = now.filter((u) => !tried.includes(u))
+    if (fresh.length > 0) {
+      const again = await this.#callOnce<T>(fresh, family, method, payload)
+      if (again.answered) return again.value
+    }
+    const lastErr = outcome.lastErr
+    if (lastErr instanceof FsError) throw lastErr
+    throw new FsError('IO_ERROR', `No NameNode reachable (${now.join(', ')})`, {
+      cause: lastErr,
+    })
+  }
+
+  /**
+   * Tries `urls` (starting at the active NameNode when it is among them) for
+   * `failoverRounds` rounds. Connection errors and `StandbyException` move on; any other
+   * NameNode error is thrown.
+   */
+  async #callOnce<T>(
+    urls: readonly string[],
+    family: string,
+    method: string,
+    payload: string,
+  ): Promise<{ answered: true; value: T } | { answered: false; lastErr: unknown }> {
     let lastErr: unknown
     const { failoverRounds, failoverPauseMs, timeoutMs } = this.#options
-    for (let attempt = 0; attempt < failoverRounds * this.#urls.length; attempt++) {
-      if (attempt > 0 && attempt % this.#urls.length === 0) await sleep(failoverPauseMs)
-      const index = (this.#active + attempt) % this.#urls.length
-      const url = `${this.#urls[index]}/internal/v1/${family}/${method}`
+    const start = Math.max(0, urls.indexOf(this.#urls[this.#active] ?? ''))
+    for (let attempt = 0; attempt < failoverRounds * urls.length; attempt++) {
+      if (attempt > 0 && attempt % urls.length === 0) await sleep(failoverPauseMs)
+      const base = urls[(start + attempt) % urls.length]!
+      const url = `${base}/internal/v1/${family}/${method}`
       let res: Response
       try {
         res = await fetch(url, {
@@ -204,8 +286,8 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
       }
       const text = await res.text()
       if (res.ok) {
-        this.#active = index
-        return (text === '' ? {} : JSON.parse(text)) as T
+        this.#activate(base)
+        return { answered: true, value: (text === '' ? {} : JSON.parse(text)) as T }
       }
       const err = fromRemoteException(res.status, text)
       if (err.remoteJavaClassName === STANDBY) {
@@ -213,13 +295,15 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
         this.#logger?.debug({ url }, 'namenode is standby, failing over')
         continue
       }
-      this.#active = index
+      this.#activate(base)
       throw err
     }
-    if (lastErr instanceof FsError) throw lastErr
-    throw new FsError('IO_ERROR', `No NameNode reachable (${this.#urls.join(', ')})`, {
-      cause: lastErr,
-    })
+    return { answered: false, lastErr }
+  }
+
+  #activate(base: string): void {
+    const i = this.#urls.indexOf(base)
+    if (i >= 0) this.#active = i
   }
 
   /** A client-protocol mutation, sent with this client's exactly-once ids. */
@@ -276,6 +360,15 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   }
   renewLease(req: RenewLeaseRequest): Promise<void> {
     return this.call<unknown>('client', 'renewLease', req).then(() => undefined)
+  }
+}
+
+/** {@link normalizeBaseUrl}, or undefined for anything but an http(s) URL. */
+function tryNormalize(url: string): string | undefined {
+  try {
+    return normalizeBaseUrl(url)
+  } catch {
+    return undefined
   }
 }
 
