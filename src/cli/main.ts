@@ -9,6 +9,12 @@ import { registerMetaCommands } from './commands/meta.js'
 import { registerNameNodeCommand } from './commands/namenode.js'
 import { registerUpCommand } from './commands/up.js'
 
+// `hops … | head`: a closed pipe ends the output, as it does for other command-line tools.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0)
+  throw err
+})
+
 const program = new Command()
 program
   .name('hops')

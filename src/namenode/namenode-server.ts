@@ -40,6 +40,7 @@ interface EngineSettingsView {
   readonly superuser: string
   readonly defaultReplication: number
   readonly defaultBlockSize: number
+  readonly safeMode?: boolean
 }
 
 /** The metadata engine, plus what `SqlMetaEngine` has beyond the interface (used when present). */
@@ -550,6 +551,7 @@ export class NameNodeServer {
       isLeader: this.#leader.isLeader,
       leaderId: this.#leader.leaderId ?? (this.#leader.isLeader ? this.#engine.namenodeId : null),
       draining: this.#draining,
+      safeMode: this.#engine.settings?.safeMode === true,
     }
     try {
       // Bounded: the engine waits out a database outage, a health check must not.
@@ -607,6 +609,11 @@ export class NameNodeServer {
         name: 'hops_namenode_is_leader',
         help: 'Whether this NameNode is the leader (runs housekeeping): 1 or 0.',
         value: this.#leader.isLeader ? 1 : 0,
+      },
+      {
+        name: 'hops_namenode_safe_mode',
+        help: 'Whether the cluster is in safe mode as this NameNode last saw it: 1 or 0.',
+        value: this.#engine.settings?.safeMode === true ? 1 : 0,
       },
       {
         name: 'hops_namenode_draining',

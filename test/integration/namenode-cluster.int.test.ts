@@ -40,6 +40,7 @@ interface Health {
   isLeader: boolean
   leaderId: number | null
   draining: boolean
+  safeMode: boolean
 }
 
 const procs: Proc[] = []
@@ -108,10 +109,12 @@ function fs(...nns: Proc[]): FileSystem {
 describe('a cluster of NameNode and DataNode processes over one PostgreSQL', () => {
   let nns: Proc[] = []
   let dns: Proc[] = []
+  let metaUrl = ''
 
   before(async () => {
     const db = await createTestDatabase()
     dropDatabase = db.drop
+    metaUrl = db.url
     const nnEnv = {
       NAMENODE_META: db.url,
       NAMENODE_SUPERUSER: USER,
@@ -212,6 +215,35 @@ describe('a cluster of NameNode and DataNode processes over one PostgreSQL', () 
       metrics.map((m) => m.includes('hops_under_replicated_blocks ')),
       [true, false, false],
     )
+  })
+
+  it('safe mode from `hops meta safemode` reaches every NameNode: mutations refused, reads go on', async () => {
+    const safemode = async (action: string) =>
+      (await run(process.execPath, [HOPS, 'meta', '--meta', metaUrl, 'safemode', action])).stdout
+    const mkdir = (n: Proc, path: string) =>
+      fetch(`${n.url}/webhdfs/v1${path}?op=MKDIRS&user.name=${USER}`, { method: 'PUT' })
+    assert.equal(await safemode('enter'), 'Safe mode is ON\n')
+    try {
+      for (const n of nns) {
+        const res = await waitFor(`${n.name} to see safe mode`, async () => {
+          const r = await mkdir(n, '/safe')
+          return r.status === 403 ? r : (await r.body?.cancel(), false)
+        })
+        const body = (await res.json()) as { RemoteException: { javaClassName: string } }
+        assert.equal(
+          body.RemoteException.javaClassName,
+          'org.apache.hadoop.hdfs.server.namenode.SafeModeException',
+        )
+        assert.equal((await health(n)).safeMode, true)
+        assert.ok((await fs(n).readFile('/a/small.txt')).equals(small), 'reads go on')
+      }
+      assert.equal(await safemode('get'), 'Safe mode is ON\n')
+    } finally {
+      assert.equal(await safemode('leave'), 'Safe mode is OFF\n')
+    }
+    for (const n of nns) {
+      await waitFor(`${n.name} to leave safe mode`, async () => (await mkdir(n, '/safe')).ok)
+    }
   })
 
   it('kill -9 of the leader: another leads within 3 s and re-replicates a dead DataNode’s blocks', async () => {

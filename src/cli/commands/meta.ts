@@ -6,8 +6,10 @@
 import type { Command } from 'commander'
 import { modeSymbol, parseOctalPermission } from '../../common/permission.js'
 import { FsError } from '../../common/fs-error.js'
-import type { CallerContext, InodeRecord, MetaEngine } from '../../meta/meta-engine.js'
+import type { CallerContext, InodeRecord } from '../../meta/meta-engine.js'
 import { openMetaEngine } from '../../meta/open-meta-engine.js'
+import type { EngineSettings } from '../../meta/sql/op.js'
+import type { SqlMetaEngine } from '../../meta/sql/sql-meta-engine.js'
 import { metaUrlOf } from '../meta-url.js'
 import type { MetaLocationOptions } from '../meta-url.js'
 import { userInfo } from 'node:os'
@@ -16,7 +18,11 @@ interface GlobalOptions extends MetaLocationOptions {
   readonly user?: string
 }
 
-type Action = (engine: MetaEngine, ctx: CallerContext, out: (line: string) => void) => Promise<void>
+type Action = (
+  engine: SqlMetaEngine,
+  ctx: CallerContext,
+  out: (line: string) => void,
+) => Promise<void>
 
 /** Formats one entry like `hdfs dfs -ls`. */
 export function formatListing(status: InodeRecord, path: string): string {
@@ -42,7 +48,7 @@ async function runAction(
   const ctx: CallerContext = {
     user: options.user ?? process.env.HADOOP_USER_NAME ?? userInfo().username,
   }
-  let engine: MetaEngine | undefined
+  let engine: SqlMetaEngine | undefined
   try {
     engine = await openMetaEngine(metaUrlOf(options), {
       initialSettings: { superuser: userInfo().username },
@@ -55,6 +61,20 @@ async function runAction(
   } finally {
     await engine?.close()
   }
+}
+
+/** `name=value` → a settings change; the value is JSON (`3`, `true`) or else a plain string. */
+export function settingArg(arg: string): Partial<EngineSettings> {
+  const eq = arg.indexOf('=')
+  if (eq <= 0) throw new FsError('INVALID_ARGUMENT', `expected name=value, got '${arg}'`)
+  const raw = arg.slice(eq + 1)
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    value = raw
+  }
+  return { [arg.slice(0, eq)]: value }
 }
 
 function permissionArg(value: string): number {
@@ -229,5 +249,40 @@ export function registerMetaCommands(program: Command): void {
           ctx,
         ),
       )
+    })
+
+  meta
+    .command('settings')
+    .description(
+      'show the cluster-wide settings, or change them (name=value ...); every NameNode picks a change up at its next heartbeat',
+    )
+    .argument('[changes...]')
+    .action(async (changes: string[], _opts: unknown, cmd: Command) => {
+      await runAction(cmd, 'settings', changes.join(' ') || '-', async (e, _ctx, out) => {
+        if (changes.length > 0)
+          await e.updateSettings(
+            Object.assign({}, ...changes.map(settingArg)) as Partial<EngineSettings>,
+          )
+        for (const [name, value] of Object.entries(e.settings)) {
+          out(`${name}=${JSON.stringify(value)}`)
+        }
+      })
+    })
+
+  meta
+    .command('safemode')
+    .description(
+      'enter, leave or show safe mode (namespace read-only on every NameNode; like hdfs dfsadmin -safemode)',
+    )
+    .argument('<action>', 'enter | leave | get')
+    .action(async (action: string, _opts: unknown, cmd: Command) => {
+      await runAction(cmd, 'safemode', action, async (e, _ctx, out) => {
+        if (action === 'enter' || action === 'leave') {
+          await e.updateSettings({ safeMode: action === 'enter' })
+        } else if (action !== 'get') {
+          throw new FsError('INVALID_ARGUMENT', 'expected enter, leave or get')
+        }
+        out(`Safe mode is ${e.settings.safeMode ? 'ON' : 'OFF'}`)
+      })
     })
 }

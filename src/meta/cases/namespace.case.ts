@@ -257,6 +257,57 @@ export function namespaceCases(factory: EngineFactory): void {
       }))
   })
 
+  describe('safe mode', () => {
+    it('makes the namespace read-only on every NameNode until it is left', () =>
+      withEngine(factory, async (e, handle) => {
+        const other = await handle.another()
+        await e.mkdirs({ path: '/d' }, ctx)
+        const retried = { ...ctx, clientId: 'client-S', callId: 1 }
+        assert.equal(await e.delete({ path: '/d' }, retried), true)
+        await e.updateSettings({ safeMode: true })
+        await rejectsWith(e.mkdirs({ path: '/x' }, ctx), 'SAFE_MODE')
+        await rejectsWith(e.create({ path: '/f', clientName: 'c' }, ctx), 'SAFE_MODE')
+        await rejectsWith(e.setPermission('/', 0o700, ctx, { recursive: true }), 'SAFE_MODE')
+        assert.equal(
+          await e.delete({ path: '/d' }, retried),
+          true,
+          'a retry of a call made before safe mode still gets its answer',
+        )
+        assert.equal((await e.getFileInfo('/', ctx)).type, 'DIRECTORY', 'reads go on')
+        assert.ok(await other.mkdirs({ path: '/y' }, ctx), 'the other NameNode: no heartbeat yet')
+        await other.heartbeat()
+        await rejectsWith(other.rename({ src: '/y', dst: '/z' }, ctx), 'SAFE_MODE')
+        await e.updateSettings({ safeMode: false })
+        assert.ok(await e.mkdirs({ path: '/x' }, ctx))
+      }))
+  })
+
+  describe('changelog', () => {
+    it('records mutations in order; trimming keeps what a consumer has not acknowledged', () =>
+      withEngine(factory, async (e) => {
+        for (const name of ['a', 'b', 'c', 'd']) await e.mkdirs({ path: `/${name}` }, ctx)
+        const rows = await e.readChangelog(0)
+        const adds = rows.filter((r) => r.op === 'ADD').map((r) => r.name)
+        assert.deepEqual(adds, ['a', 'b', 'c', 'd'])
+        const seqs = rows.map((r) => r.seq)
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((x, y) => x - y),
+        )
+        const bSeq = rows.find((r) => r.name === 'b')!.seq
+        await e.ackChangelog('indexer', bSeq)
+        const future = Date.now() + e.settings.changelogRetentionMs + 1000
+        assert.equal(await e.trimChangelog(Date.now()), 0, 'nothing is old enough yet')
+        await e.trimChangelog(future)
+        const left = await e.readChangelog(0)
+        assert.equal(left[0]?.seq, bSeq + 1, 'rows up to the acknowledged seq went, no more')
+        await e.ackChangelog('indexer', seqs.at(-1)!)
+        await e.trimChangelog(future)
+        assert.deepEqual(await e.readChangelog(0), [])
+        await rejectsWith(e.ackChangelog('', 1), 'INVALID_ARGUMENT')
+      }))
+  })
+
   describe('caching', () => {
     it('reads through another engine never return stale rows', () =>
       withEngine(factory, async (e, handle) => {

@@ -41,6 +41,16 @@ export interface EngineSettings {
   readonly datanodeDeadAfterMs: number
   /** A scheduled re-replication not confirmed in this time is scheduled again. Default 60 s. */
   readonly replicationPendingTimeoutMs: number
+  /**
+   * Safe mode (HDFS `dfsadmin -safemode`): the namespace is read-only, every client mutation
+   * fails with SafeModeException; DataNodes keep reporting. Default false.
+   */
+  readonly safeMode: boolean
+  /**
+   * Housekeeping deletes changelog rows older than this, but none that a registered consumer
+   * (`changelog_consumers`) has not acknowledged yet. Default 1 h.
+   */
+  readonly changelogRetentionMs: number
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
@@ -59,6 +69,8 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
   minReplication: 1,
   datanodeDeadAfterMs: 30_000,
   replicationPendingTimeoutMs: 60_000,
+  safeMode: false,
+  changelogRetentionMs: 60 * 60_000,
 })
 
 /** Shared by every operation of one engine. */

@@ -7,6 +7,7 @@
 import type { SqlDialectProfile, SqlPool } from './sql-dialect.js'
 import * as m0001 from './migrations/0001-initial.js'
 import * as m0002 from './migrations/0002-datanodes.js'
+import * as m0003 from './migrations/0003-changelog-consumers.js'
 
 interface Migration {
   readonly version: number
@@ -14,7 +15,7 @@ interface Migration {
 }
 
 /** Every migration, oldest first. Add new files here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002]
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003]
 
 /** Counters' first values: root is inode 1; HDFS starts block ids above 2^30. */
 const COUNTER_SEEDS: Record<string, number> = {

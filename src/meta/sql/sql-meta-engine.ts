@@ -8,6 +8,7 @@
 import { hostname } from 'node:os'
 import { FsError, isFsError } from '../../common/fs-error.js'
 import { parseHdfsPath } from '../../common/hdfs-path.js'
+import * as changelog from './changelog.js'
 import type { HdfsPath } from '../../common/hdfs-path.js'
 import {
   DEFAULT_DIR_PERMISSION,
@@ -395,7 +396,38 @@ export class SqlMetaEngine implements MetaEngine {
       (txn) => txn.run('DELETE FROM retry_cache WHERE expires_at < ?', [Date.now()]),
       { readOnly: false },
     )
+    while ((await this.trimChangelog()) > 0) {
+      /* trim in batches until nothing is due */
+    }
     await this.recoverExpiredLeases()
+  }
+
+  /**
+   * Deletes up to `batch` changelog rows older than `changelogRetentionMs`, never one with a
+   * `seq` above the smallest acknowledged by a registered consumer; returns how many went.
+   */
+  async trimChangelog(nowMs: number = Date.now(), batch = 5000): Promise<number> {
+    const cutoff = nowMs - this.#settings.changelogRetentionMs
+    return this.#pool.transaction((txn) => changelog.trimChangelog(txn, cutoff, batch), {
+      readOnly: false,
+    })
+  }
+
+  /** Changelog rows after `afterSeq`, oldest first (see `changelog.ts`). */
+  async readChangelog(afterSeq: number, limit = 1000): Promise<changelog.ChangelogEntry[]> {
+    return this.#pool.transaction((txn) => changelog.readChangelog(txn, afterSeq, limit), {
+      readOnly: true,
+    })
+  }
+
+  /** Records that `consumer` processed every changelog row up to `seq` (registers it first). */
+  async ackChangelog(consumer: string, seq: number): Promise<void> {
+    if (consumer === '' || !Number.isSafeInteger(seq) || seq < 0)
+      throw new FsError('INVALID_ARGUMENT', 'ackChangelog needs a consumer name and a seq >= 0')
+    await this.#pool.transaction(
+      (txn) => changelog.ackChangelog(txn, this.#profile, consumer, seq, Date.now()),
+      { readOnly: false },
+    )
   }
 
   /**
@@ -608,6 +640,7 @@ export class SqlMetaEngine implements MetaEngine {
     return this.withTxn(ctx, { readOnly: false, retryCached: true }, async (op) => {
       const cached = await lookupRetry(op, ctx)
       if (cached !== undefined) return cached.value as T
+      this.#refuseInSafeMode()
       const result = await fn(op)
       await recordRetry(op, ctx, result)
       return result
@@ -618,8 +651,26 @@ export class SqlMetaEngine implements MetaEngine {
     return this.withTxn(ctx, { readOnly: true }, fn)
   }
 
+  /** Client operations that run as several transactions (subtree operations). */
   #runner(ctx: CallerContext): TxnRunner {
-    return (fn, options) => this.withTxn(ctx, options, fn)
+    return (fn, options) => {
+      if (!options.readOnly) this.#refuseInSafeMode()
+      return this.withTxn(ctx, options, fn)
+    }
+  }
+
+  /**
+   * Client mutations are refused while the cluster is in safe mode. Each NameNode sees a change
+   * of the setting at its next heartbeat (the one that made it, at once).
+   * @throws FsError SAFE_MODE
+   */
+  #refuseInSafeMode(): void {
+    if (!this.#settings.safeMode) return
+    throw new FsError(
+      'SAFE_MODE',
+      'Cannot change the namespace: the NameNodes are in safe mode (read-only). ' +
+        "An administrator turns it off with 'hops meta safemode leave'.",
+    )
   }
 
   // ---- namespace ------------------------------------------------------------------------------
