@@ -57,6 +57,11 @@ export const FS_ERRORS = {
   INTERNAL: { javaClassName: 'java.lang.RuntimeException', http: 500 },
   /** An invalid ACL or ACL change (an IOException in Hadoop, hence 403). */
   ACL_EXCEPTION: { javaClassName: 'org.apache.hadoop.hdfs.protocol.AclException', http: 403 },
+  /** A block access token that is missing, forged, expired or for something else. */
+  INVALID_BLOCK_TOKEN: {
+    javaClassName: 'org.apache.hadoop.security.token.SecretManager$InvalidToken',
+    http: 403,
+  },
 } as const satisfies Record<string, { javaClassName: string; http: number }>
 
 /** One of the codes of {@link FS_ERRORS}. */

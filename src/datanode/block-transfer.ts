@@ -11,6 +11,9 @@
  *   the pipeline finalized and reported its replica; else 500 `{"RemoteException":{…},
  *   "failedTarget":"<httpAddress>"}`.
  * - `GET /datanode/v1/blocks/{blockId}?offset=O&length=L` — the verified bytes.
+ *
+ * Both carry `token=` (a block access token, `src/common/block-token.ts`) when the cluster uses
+ * tokens: WRITE for a PUT (forwarded unchanged down the pipeline), READ for a GET.
  */
 import { once } from 'node:events'
 import type { FileHandle } from 'node:fs/promises'
@@ -72,7 +75,12 @@ export function openBlockUpload(
   targets: readonly string[],
   blockId: number,
   genStamp: number,
-  options: { fromBytes?: number; contentLength?: number; timeoutMs?: number } = {},
+  options: {
+    fromBytes?: number | undefined
+    contentLength?: number | undefined
+    timeoutMs?: number | undefined
+    token?: string | undefined
+  } = {},
 ): BlockUpload {
   const first = targets[0]
   if (first === undefined) throw new FsError('INVALID_ARGUMENT', 'empty pipeline')
@@ -80,6 +88,7 @@ export function openBlockUpload(
     genStamp,
     targets: targets.length > 1 ? targets.slice(1).join(',') : undefined,
     fromBytes: options.fromBytes,
+    token: options.token,
   })
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/octet-stream' }
   if (options.contentLength !== undefined) headers['content-length'] = options.contentLength
@@ -155,8 +164,9 @@ export async function* fetchBlockRange(
   blockId: number,
   offset: number,
   length: number,
+  token?: string,
 ): AsyncGenerator<Buffer, void, undefined> {
-  const url = blockUrl(httpAddress, blockId, { offset, length })
+  const url = blockUrl(httpAddress, blockId, { offset, length, token })
   const req = http.get(url, { agent: transferAgent })
   const [res] = (await once(req, 'response')) as [IncomingMessage]
   if (res.statusCode !== 200) {

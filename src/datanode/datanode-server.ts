@@ -24,6 +24,7 @@ import {
   type BlockUpload,
   type TransferAck,
 } from './block-transfer.js'
+import type { BlockTokenChecker } from './block-token-checker.js'
 import type { ClientProtocolRpc, DatanodeProtocolRpc } from './namenode-client.js'
 import { handleWebHdfs, type DataNodeContext } from './webhdfs-handlers.js'
 
@@ -33,6 +34,8 @@ export interface DataNodeServerOptions {
   readonly datanodeProtocol: Pick<DatanodeProtocolRpc, 'blockReceived' | 'reportBadBlock'>
   /** The NameNode(s) for WebHDFS writes and reads done on a client's behalf. */
   readonly clientProtocol: ClientProtocolRpc & { prefer?(url: string | undefined): void }
+  /** Checks block access tokens on the block endpoints; without it nothing is checked. */
+  readonly blockTokens?: BlockTokenChecker
   /** Interface to bind. Default `127.0.0.1`. */
   readonly host?: string
   /** Port; 0 picks a free one. Default 0. */
@@ -198,6 +201,8 @@ export class DataNodeServer {
       const genStamp = intParam(q, 'genStamp')
       const fromBytes = q.has('fromBytes') ? intParam(q, 'fromBytes') : undefined
       const targets = (q.get('targets') ?? '').split(',').filter((t) => t !== '')
+      const token = q.get('token')
+      await this.#options.blockTokens?.check(token, blockId, 'WRITE')
       try {
         writer =
           fromBytes === undefined
@@ -212,6 +217,7 @@ export class DataNodeServer {
           fromBytes,
           contentLength: len === undefined ? undefined : Number(len),
           timeoutMs: this.#ctx.transferTimeoutMs,
+          token: token ?? undefined,
         })
       }
       const w = writer
@@ -269,6 +275,7 @@ export class DataNodeServer {
 
   /** GET a verified range of a replica. */
   async #serveBlock(res: ServerResponse, blockId: number, q: URLSearchParams): Promise<void> {
+    await this.#options.blockTokens?.check(q.get('token'), blockId, 'READ')
     const offset = q.has('offset') ? intParam(q, 'offset') : 0
     const replica = this.#options.store.getReplica(blockId)
     if (replica === undefined)

@@ -15,6 +15,7 @@ import {
 import { BlockStore, ChecksumError } from './block-store.js'
 import { openBlockUpload } from './block-transfer.js'
 import { DataNodeServer } from './datanode-server.js'
+import { BlockTokenChecker } from './block-token-checker.js'
 import { NameNodeClient } from './namenode-client.js'
 
 export interface DataNodeOptions {
@@ -50,6 +51,7 @@ export class DataNode {
   #store: BlockStore | undefined
   #server: DataNodeServer | undefined
   #namenode: NameNodeClient | undefined
+  #blockTokens: BlockTokenChecker | undefined
   #refreshAt = 0
   #heartbeatTimer: NodeJS.Timeout | undefined
   #reportTimer: NodeJS.Timeout | undefined
@@ -87,10 +89,14 @@ export class DataNode {
       syncOnClose: o.syncOnClose,
     })
     this.#namenode = new NameNodeClient(o.namenodeUrls, { logger: this.#logger })
+    const nn = this.#namenode
+    const datanodeUuid = this.#store.datanodeUuid
+    this.#blockTokens = new BlockTokenChecker(() => nn.blockKeys({ datanodeUuid }))
     this.#server = new DataNodeServer({
       store: this.#store,
       datanodeProtocol: this.#namenode,
       clientProtocol: this.#namenode,
+      blockTokens: this.#blockTokens,
       host: o.host,
       port: o.port,
       advertisedHost: o.advertisedHost,
@@ -127,12 +133,13 @@ export class DataNode {
   async register(): Promise<void> {
     const store = this.#requireStore()
     const { capacityBytes } = await store.storageReport()
-    await this.#nn().register({
+    const reply = await this.#nn().register({
       datanodeUuid: store.datanodeUuid,
       httpAddress: this.httpAddress,
       hostname: this.#options.advertisedHost ?? hostname(),
       capacityBytes,
     })
+    this.#blockTokens?.update(reply)
     this.#registered = true
     this.#logger.info('registered')
   }
@@ -168,12 +175,13 @@ export class DataNode {
       }
       const store = this.#requireStore()
       const report = await store.storageReport()
-      const { commands } = await this.#nn().sendHeartbeat({
+      const { commands, blockKeys } = await this.#nn().sendHeartbeat({
         datanodeUuid: store.datanodeUuid,
         ...report,
         failedVolumes: 0,
         xceivers: this.#server?.xceivers ?? 0,
       })
+      this.#blockTokens?.update({ blockKeys })
       for (const cmd of commands) await this.#execute(cmd)
     } catch (err) {
       this.#logger.warn({ err }, 'heartbeat failed')
@@ -211,6 +219,7 @@ export class DataNode {
         this.#replicate(
           cmd.block,
           cmd.targets.map((t) => t.httpAddress),
+          cmd.blockToken,
         ).catch((err: unknown) =>
           this.#logger.warn({ err, block: cmd.block }, 'replication failed'),
         )
@@ -224,11 +233,18 @@ export class DataNode {
   }
 
   /** Copies a local replica to `targets` through the pipeline endpoint. */
-  async #replicate(block: ReportedBlock, targets: readonly string[]): Promise<void> {
+  async #replicate(
+    block: ReportedBlock,
+    targets: readonly string[],
+    token: string | undefined,
+  ): Promise<void> {
     const store = this.#requireStore()
     const r = store.getReplica(block.blockId)
     if (r === undefined || targets.length === 0) return
-    const upload = openBlockUpload(targets, r.blockId, r.genStamp, { contentLength: r.numBytes })
+    const upload = openBlockUpload(targets, r.blockId, r.genStamp, {
+      contentLength: r.numBytes,
+      token,
+    })
     try {
       for await (const chunk of store.readReplica(r.blockId)) await upload.write(chunk)
       await upload.end()

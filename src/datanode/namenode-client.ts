@@ -40,6 +40,7 @@ import type {
 } from '../protocol/client-protocol.js'
 import type {
   BadBlockRequest,
+  BlockKeysResponse,
   BlockReceivedRequest,
   BlockReportBucketsRequest,
   BlockReportHashesRequest,
@@ -58,7 +59,9 @@ export interface CreatedFile {
 
 /** What a DataNode says to the NameNode (HDFS `DatanodeProtocol`). */
 export interface DatanodeProtocolRpc {
-  register(req: DatanodeRegistration): Promise<void>
+  register(req: DatanodeRegistration): Promise<BlockKeysResponse>
+  /** The block token keys in force (absent: the cluster does not use tokens). */
+  blockKeys(req: { readonly datanodeUuid: string }): Promise<BlockKeysResponse>
   sendHeartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse>
   blockReceived(req: BlockReceivedRequest): Promise<void>
   blockReportHashes(req: BlockReportHashesRequest): Promise<BlockReportHashesResponse>
@@ -312,8 +315,11 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
     return this.call<T>('client', method, { ...req, clientId: this.#clientId, callId })
   }
 
-  register(req: DatanodeRegistration): Promise<void> {
-    return this.call<unknown>('datanode', 'register', req).then(() => undefined)
+  register(req: DatanodeRegistration): Promise<BlockKeysResponse> {
+    return this.call('datanode', 'register', req)
+  }
+  blockKeys(req: { readonly datanodeUuid: string }): Promise<BlockKeysResponse> {
+    return this.call('datanode', 'blockKeys', req)
   }
   sendHeartbeat(req: HeartbeatRequest): Promise<HeartbeatResponse> {
     return this.call('datanode', 'heartbeat', req)

@@ -209,6 +209,7 @@ async function writeBlocks(
         try {
           const ack = await pushBlock(ctx, targets, cb.blockId, cb.genStamp, spool, source, room, {
             fromBytes: cb.numBytes,
+            token: cb.blockToken,
           })
           previous = { blockId: cb.blockId, numBytes: ack }
           break
@@ -238,7 +239,7 @@ async function writeBlocks(
             spool,
             source,
             w.blockSize,
-            {},
+            { token: lb.blockToken },
           )
           previous = { blockId: lb.blockId, numBytes }
           break
@@ -272,11 +273,12 @@ async function pushBlock(
   spool: Spool,
   source: BodySource,
   maxBytes: number,
-  opts: { fromBytes?: number },
+  opts: { fromBytes?: number; token?: string | undefined },
 ): Promise<number> {
   const upload = openBlockUpload(targets, blockId, genStamp, {
     fromBytes: opts.fromBytes,
     timeoutMs: ctx.transferTimeoutMs,
+    token: opts.token,
   })
   try {
     for await (const piece of spool.replay()) await upload.write(piece)
@@ -447,7 +449,7 @@ async function* readBlock(
     try {
       const it = local
         ? ctx.store.readReplica(lb.blockId, offset + done, length - done)
-        : fetchBlockRange(loc.httpAddress, lb.blockId, offset + done, length - done)
+        : fetchBlockRange(loc.httpAddress, lb.blockId, offset + done, length - done, lb.blockToken)
       for await (const chunk of it) {
         done += chunk.length
         yield chunk

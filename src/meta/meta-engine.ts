@@ -5,6 +5,7 @@
  * retries on deadlock, serialization failure or SQLITE_BUSY). Paths are absolute HDFS paths;
  * invalid ones fail with `FsError('INVALID_PATH')`.
  */
+import type { BlockAccessMode, BlockKey } from '../common/block-token.js'
 import type { AclEntry } from '../common/permission.js'
 import type {
   BadBlockRequest,
@@ -398,6 +399,13 @@ export interface MetaEngine {
   listDatanodes(): Promise<DatanodeInfo[]>
   /** Starts draining a DataNode: its replicas are copied elsewhere, then it is DECOMMISSIONED. */
   decommissionDatanode(datanodeUuid: string): Promise<void>
+  /**
+   * A block access token for `user` on one block (`src/common/block-token.ts`); undefined while
+   * the cluster does not use tokens (setting `blockAccessTokens`).
+   */
+  blockToken(user: string, blockId: number, mode: BlockAccessMode): Promise<string | undefined>
+  /** The keys DataNodes verify tokens with; undefined while the cluster does not use tokens. */
+  blockKeys(): Promise<BlockKey[] | undefined>
   /**
    * Leader housekeeping: marks DataNodes without a heartbeat for `datanodeDeadAfterMs` DEAD,
    * queues REPLICATE commands for blocks with fewer live replicas than their file's replication,

@@ -24,6 +24,8 @@ import type {
   BlockReportBucketsRequest,
   BlockReportHashesRequest,
   BlockReportHashesResponse,
+  BlockKeysResponse,
+  DatanodeCommand,
   DatanodeInfo,
   DatanodeRegistration,
   HeartbeatRequest,
@@ -128,14 +130,30 @@ export const DATANODE_METHODS: Readonly<Record<string, InternalHandler>> = {
     }
     await svc.engine.registerDatanode(reg)
     svc.datanodes.invalidate()
-    return EMPTY
+    return { blockKeys: await svc.engine.blockKeys() } satisfies BlockKeysResponse
   },
   async heartbeat(svc, body): Promise<HeartbeatResponse> {
-    datanodeUuid('heartbeat', body)
+    const uuid = datanodeUuid('heartbeat', body)
     const req = body as HeartbeatRequest
-    const commands = await svc.engine.datanodeHeartbeat(req)
+    const queued = await svc.engine.datanodeHeartbeat(req)
     if (typeof req.xceivers === 'number') svc.recordLoad(req.datanodeUuid, req.xceivers)
-    return { commands }
+    // Tokens are signed on delivery: a command may wait in the queue longer than one lives.
+    const commands: DatanodeCommand[] = []
+    for (const c of queued) {
+      commands.push(
+        c.type === 'REPLICATE'
+          ? {
+              ...c,
+              blockToken: await svc.engine.blockToken(`dn:${uuid}`, c.block.blockId, 'WRITE'),
+            }
+          : c,
+      )
+    }
+    return { commands, blockKeys: await svc.engine.blockKeys() }
+  },
+  async blockKeys(svc, body): Promise<BlockKeysResponse> {
+    datanodeUuid('blockKeys', body)
+    return { blockKeys: await svc.engine.blockKeys() }
   },
   async blockReceived(svc, body) {
     datanodeUuid('blockReceived', body)
@@ -172,14 +190,22 @@ export const DATANODE_METHODS: Readonly<Record<string, InternalHandler>> = {
 
 // ---- client protocol ----------------------------------------------------------------------------------
 
-/** A block with its offset and the DataNodes (joined from the registry) of its replicas. */
-async function locatedBlock(svc: InternalServices, b: BlockLocation): Promise<LocatedBlock> {
+/**
+ * A block to read, with its offset, the DataNodes (joined from the registry) of its replicas and
+ * a READ token for `user`.
+ */
+async function locatedBlock(
+  svc: InternalServices,
+  b: BlockLocation,
+  user: string,
+): Promise<LocatedBlock> {
   return {
     blockId: b.blockId,
     genStamp: b.genStamp,
     numBytes: b.numBytes,
     offset: b.offset,
     locations: await svc.datanodes.byUuids(b.datanodes),
+    blockToken: await svc.engine.blockToken(user, b.blockId, 'READ'),
   }
 }
 
@@ -256,6 +282,7 @@ export const CLIENT_METHODS: Readonly<Record<string, InternalHandler>> = {
       numBytes: block.numBytes,
       offset,
       locations: targets,
+      blockToken: await svc.engine.blockToken(ctx.user, block.blockId, 'WRITE'),
     }
   },
 
@@ -287,16 +314,17 @@ export const CLIENT_METHODS: Readonly<Record<string, InternalHandler>> = {
 
   async getBlockLocations(svc, body): Promise<LocatedBlocks> {
     const b = obj('getBlockLocations', body)
+    const ctx = caller('getBlockLocations', b)
     const locs = await svc.engine.getBlockLocations(
       {
         path: str('getBlockLocations', b, 'path'),
         offset: optNum('getBlockLocations', b, 'offset') ?? 0,
         length: optNum('getBlockLocations', b, 'length') ?? Number.MAX_SAFE_INTEGER,
       },
-      caller('getBlockLocations', b),
+      ctx,
     )
     const blocks: LocatedBlock[] = []
-    for (const x of locs.blocks) blocks.push(await locatedBlock(svc, x))
+    for (const x of locs.blocks) blocks.push(await locatedBlock(svc, x, ctx.user))
     return {
       fileLength: locs.file.length,
       underConstruction: locs.file.underConstruction,
@@ -338,6 +366,7 @@ export const CLIENT_METHODS: Readonly<Record<string, InternalHandler>> = {
         numBytes: lastBlock.numBytes,
         offset: lastOffset,
         locations,
+        blockToken: await svc.engine.blockToken(ctx.user, lastBlock.blockId, 'WRITE'),
       },
     }
   },

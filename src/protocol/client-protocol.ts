@@ -16,6 +16,11 @@ export interface LocatedBlock {
   readonly offset: number
   /** Write: the pipeline, first DataNode first. Read: live replicas, nearest first. */
   readonly locations: readonly DatanodeInfo[]
+  /**
+   * The block access token DataNodes want with this block's bytes (write: WRITE, read: READ);
+   * absent while the cluster does not use tokens.
+   */
+  readonly blockToken?: string | undefined
 }
 
 /** HDFS `LocatedBlocks`: where a file's bytes are. */

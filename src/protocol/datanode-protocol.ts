@@ -4,6 +4,7 @@
  * with commands in the reply, incremental and hash-bucketed full block reports, bad-block
  * reports. Carried as JSON over HTTP(S): `POST {namenode}/internal/v1/datanode/{method}`.
  */
+import type { BlockKey } from '../common/block-token.js'
 
 /** What a DataNode tells about itself when it registers (HDFS `DatanodeRegistration`). */
 export interface DatanodeRegistration {
@@ -54,12 +55,21 @@ export type DatanodeCommand =
       readonly type: 'REPLICATE'
       readonly block: ReportedBlock
       readonly targets: readonly DatanodeInfo[]
+      /** WRITE token for the targets (absent while the cluster does not use tokens). */
+      readonly blockToken?: string | undefined
     }
   /** Register again (the NameNode forgot this DataNode, e.g. declared it dead). */
   | { readonly type: 'REGISTER' }
 
 export interface HeartbeatResponse {
   readonly commands: readonly DatanodeCommand[]
+  /** The block token keys in force; absent while the cluster does not use tokens. */
+  readonly blockKeys?: readonly BlockKey[] | undefined
+}
+
+/** Reply of `register` and `blockKeys`: the block token keys, absent when tokens are off. */
+export interface BlockKeysResponse {
+  readonly blockKeys?: readonly BlockKey[] | undefined
 }
 
 /** Incremental report: replicas received (finalized) or deleted since the last one. */

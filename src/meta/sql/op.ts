@@ -51,6 +51,15 @@ export interface EngineSettings {
    * (`changelog_consumers`) has not acknowledged yet. Default 1 h.
    */
   readonly changelogRetentionMs: number
+  /**
+   * DataNodes serve and accept block bytes only with a block access token the NameNodes signed
+   * (HDFS `dfs.block.access.token.enable`). Default false; secure mode turns it on.
+   */
+  readonly blockAccessTokens: boolean
+  /** How long a block access token is valid. Default 10 min. */
+  readonly blockTokenLifetimeMs: number
+  /** A new token key every this often (keys verify a token lifetime longer). Default 1 h. */
+  readonly blockKeyUpdateIntervalMs: number
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
@@ -71,6 +80,9 @@ export const DEFAULT_SETTINGS: EngineSettings = Object.freeze({
   replicationPendingTimeoutMs: 60_000,
   safeMode: false,
   changelogRetentionMs: 60 * 60_000,
+  blockAccessTokens: false,
+  blockTokenLifetimeMs: 10 * 60_000,
+  blockKeyUpdateIntervalMs: 60 * 60_000,
 })
 
 /** Shared by every operation of one engine. */

@@ -8,6 +8,9 @@
 import { hostname } from 'node:os'
 import { FsError, isFsError } from '../../common/fs-error.js'
 import { parseHdfsPath } from '../../common/hdfs-path.js'
+import { signBlockToken } from '../../common/block-token.js'
+import type { BlockAccessMode, BlockKey } from '../../common/block-token.js'
+import { addBlockKey, deleteExpiredBlockKeys, loadBlockKeys } from './block-keys.js'
 import * as changelog from './changelog.js'
 import type { HdfsPath } from '../../common/hdfs-path.js'
 import {
@@ -161,6 +164,8 @@ export class SqlMetaEngine implements MetaEngine {
   readonly #genStamps: IdAllocator
   readonly #groups = new Map<string, { info: UserInfo; expires: number }>()
   #settings: EngineSettings = DEFAULT_SETTINGS
+  /** Block token keys still verifying, newest first (reloaded at each heartbeat when in use). */
+  #blockKeys: (BlockKey & { createdAt: number })[] = []
   #settingsSeen = -1
   #env: OpEnv | undefined
   #namenodeId = 0
@@ -344,6 +349,7 @@ export class SqlMetaEngine implements MetaEngine {
       readOnly: true,
     })
     if (version !== this.#settingsSeen) await this.#loadSettings()
+    if (this.#settings.blockAccessTokens) await this.#loadBlockKeys()
     await this.#pool.transaction(
       async (txn) => {
         const res = await txn.run('UPDATE namenodes SET last_heartbeat = ? WHERE id = ?', [
@@ -364,6 +370,54 @@ export class SqlMetaEngine implements MetaEngine {
       },
       { readOnly: false },
     )
+  }
+
+  // ---- block access tokens ----------------------------------------------------------------------
+
+  async #loadBlockKeys(): Promise<void> {
+    const now = Date.now()
+    this.#blockKeys = await this.#pool.transaction((txn) => loadBlockKeys(txn, now), {
+      readOnly: true,
+    })
+  }
+
+  /** The newest key that may still sign, adding one to the database when there is none. */
+  async #signingKey(): Promise<BlockKey> {
+    const { blockKeyUpdateIntervalMs: signFor, blockTokenLifetimeMs: lifetime } = this.#settings
+    const fit = () => this.#blockKeys.find((k) => k.createdAt + signFor > Date.now())
+    let key = fit()
+    if (key !== undefined) return key
+    await this.#loadBlockKeys()
+    key = fit()
+    if (key !== undefined) return key
+    const now = Date.now()
+    this.#blockKeys = await this.#pool.transaction(
+      async (txn) => {
+        await addBlockKey(txn, now, signFor, lifetime)
+        return loadBlockKeys(txn, now)
+      },
+      { readOnly: false },
+    )
+    key = fit()
+    if (key === undefined) throw new FsError('INTERNAL', 'no block key after adding one')
+    return key
+  }
+
+  async blockToken(
+    user: string,
+    blockId: number,
+    mode: BlockAccessMode,
+  ): Promise<string | undefined> {
+    if (!this.#settings.blockAccessTokens) return undefined
+    const key = await this.#signingKey()
+    const expiresAt = Math.min(Date.now() + this.#settings.blockTokenLifetimeMs, key.expiresAt)
+    return signBlockToken(key, { keyId: key.id, user, blockId, mode, expiresAt })
+  }
+
+  async blockKeys(): Promise<BlockKey[] | undefined> {
+    if (!this.#settings.blockAccessTokens) return undefined
+    await this.#signingKey()
+    return this.#blockKeys.map(({ id, secret, expiresAt }) => ({ id, secret, expiresAt }))
   }
 
   /** Every registered NameNode's heartbeat row, by id (leader election reads it each round). */
@@ -399,6 +453,9 @@ export class SqlMetaEngine implements MetaEngine {
     while ((await this.trimChangelog()) > 0) {
       /* trim in batches until nothing is due */
     }
+    await this.#pool.transaction((txn) => deleteExpiredBlockKeys(txn, Date.now()), {
+      readOnly: false,
+    })
     await this.recoverExpiredLeases()
   }
 
