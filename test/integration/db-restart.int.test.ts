@@ -148,8 +148,15 @@ describe('database restart under load (2 NameNodes, 2 DataNodes, own PostgreSQL)
         const stoppedMs = Date.now() - t0
         const probe = (async () => {
           const p0 = Date.now()
-          const res = await fetch(statusUrl(nns[0]!.url), { signal: AbortSignal.timeout(30_000) })
-          probes.push({ status: res.status, ms: Date.now() - p0, body: await res.text() })
+          try {
+            const res = await fetch(statusUrl(nns[0]!.url), { signal: AbortSignal.timeout(30_000) })
+            probes.push({ status: res.status, ms: Date.now() - p0, body: await res.text() })
+          } catch (err) {
+            // Recorded, not thrown: the assertions below say what happened, with nn1's output.
+            const cause = (err as Error).cause as Error | undefined
+            const why = `${(err as Error).message}: ${cause?.message ?? ''}`
+            probes.push({ status: 0, ms: Date.now() - p0, body: `${why}\n${nns[0]!.out}` })
+          }
         })()
         await sleep(downMs)
         await db!.start()

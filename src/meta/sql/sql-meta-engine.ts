@@ -420,15 +420,24 @@ export class SqlMetaEngine implements MetaEngine {
     return this.#blockKeys.map(({ id, secret, expiresAt }) => ({ id, secret, expiresAt }))
   }
 
-  /** Every registered NameNode's heartbeat row, by id (leader election reads it each round). */
+  /**
+   * Every registered NameNode's heartbeat row, by id (leader election reads it each round; `GET
+   * /namenodes` too). One attempt: callers poll.
+   * @throws FsError RETRIABLE while the database is unavailable
+   */
   async listNamenodes(): Promise<NamenodeRow[]> {
-    const rows = await this.#pool.transaction(
-      (txn) =>
-        txn.all<{ id: number; address: string; started_at: number; last_heartbeat: number }>(
-          'SELECT id, address, started_at, last_heartbeat FROM namenodes ORDER BY id',
-        ),
-      { readOnly: true },
-    )
+    const rows = await this.#pool
+      .transaction(
+        (txn) =>
+          txn.all<{ id: number; address: string; started_at: number; last_heartbeat: number }>(
+            'SELECT id, address, started_at, last_heartbeat FROM namenodes ORDER BY id',
+          ),
+        { readOnly: true },
+      )
+      .catch((err: unknown) => {
+        if (!this.#profile.isUnavailable(err)) throw err
+        throw new FsError('RETRIABLE', 'metadata database unavailable', { cause: err })
+      })
     return rows.map((r) => ({
       id: Number(r.id),
       address: r.address,
