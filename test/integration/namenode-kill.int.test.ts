@@ -1,8 +1,11 @@
 /**
  * Fault test (issue 4, "Fault tests"): `kill -9` of NameNode processes under a mixed workload.
  *
- * Three `hops namenode` processes over one PostgreSQL database and three `hops datanode`
- * processes, on 127.0.0.1. At least 8 client workers in this process, each with its own
+ * Three `hops namenode` processes over one database and three `hops datanode` processes, on
+ * 127.0.0.1. The database (HOPS_NNKILL_DB) is PostgreSQL (`postgres`, the default), MariaDB
+ * (`mariadb`: a fresh database on the local server; namenode-kill-mariadb.int.test.ts) or a
+ * private 3-node Galera cluster (`galera`: test/support/galera.ts, each NameNode on its own node
+ * so their transactions conflict by certification; namenode-kill-galera.int.test.ts). At least 8 client workers in this process, each with its own
  * `FileSystem` given all three NameNode URLs, run a mixed workload for a bounded time: mkdirs,
  * small (inline) file writes and overwrites, a few multi-block writes (64 KiB blocks, replication
  * 2), whole-file reads, renames of files and directories, recursive deletes, deletes and renames
@@ -53,7 +56,9 @@ import {
   runWorkload,
 } from '../support/model-workload.js'
 import type { TransportStats } from '../support/model-workload.js'
-import { createTestDatabase } from '../support/postgres.js'
+import { galeraCluster } from '../support/galera.js'
+import { createTestDatabase as createMysqlDatabase } from '../support/mysql.js'
+import { createTestDatabase as createPostgresDatabase } from '../support/postgres.js'
 
 const SECONDS = Number(process.env.HOPS_NNKILL_SECONDS ?? 20)
 const WORKERS = Math.max(8, Number(process.env.HOPS_NNKILL_WORKERS ?? 8))
@@ -67,7 +72,17 @@ const SEED = Number(process.env.HOPS_NNKILL_SEED ?? Math.floor(Math.random() * 2
  */
 const CREATE_NO_OVERWRITE = process.env.HOPS_NNKILL_CREATE_NO_OVERWRITE !== '0'
 
-describe('kill -9 of NameNodes under a mixed workload (3 NameNodes, 3 DataNodes, PostgreSQL)', () => {
+type TestDatabase = { urls: string[]; drop: () => Promise<void> }
+/** A fresh database as one URL per server: NameNode i uses urls[i % urls.length]. */
+const TARGETS: Record<string, [label: string, create: () => Promise<TestDatabase>]> = {
+  postgres: ['PostgreSQL', () => createPostgresDatabase().then((d) => ({ ...d, urls: [d.url] }))],
+  mariadb: ['MariaDB', () => createMysqlDatabase().then((d) => ({ ...d, urls: [d.url] }))],
+  galera: ['Galera, a node per NameNode', async () => (await galeraCluster()).createDatabase()],
+}
+const DB = process.env.HOPS_NNKILL_DB ?? 'postgres'
+const [DB_LABEL, createTestDatabase] = TARGETS[DB] ?? [DB, () => Promise.reject(new Error(DB))]
+
+describe(`kill -9 of NameNodes under a mixed workload (3 NameNodes, 3 DataNodes, ${DB_LABEL})`, () => {
   const nns: HopsProcess[] = []
   const dns: HopsProcess[] = []
   const clients: FileSystem[] = []
@@ -77,10 +92,12 @@ describe('kill -9 of NameNodes under a mixed workload (3 NameNodes, 3 DataNodes,
   before(async () => {
     console.log(`HOPS_NNKILL_SEED=${SEED}`)
     const db = await createTestDatabase()
-    dbUrl = db.url
+    dbUrl = db.urls[0]!
     dropDatabase = db.drop
-    for (const i of [1, 2, 3])
-      nns.push(await namenodeProcess(`nn${i}`, db.url, { superuser: USER }))
+    for (const i of [1, 2, 3]) {
+      const url = db.urls[(i - 1) % db.urls.length]!
+      nns.push(await namenodeProcess(`nn${i}`, url, { superuser: USER }))
+    }
     await nns[0]!.start().up() // first: it creates the namespace
     await Promise.all(nns.slice(1).map((n) => n.start().up()))
     for (const i of [1, 2, 3])

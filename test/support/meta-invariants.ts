@@ -1,9 +1,85 @@
 /**
  * Namespace invariants of the metadata tables, checked with plain SQL (no engine code), for the
- * concurrency and fault tests. Run only when no operation is in flight: the checks read several
- * statements and are not one snapshot.
+ * concurrency and fault tests, on PostgreSQL (`postgres:`/`postgresql:` URLs) and on MySQL,
+ * MariaDB or Galera (`mysql:`). One set of queries for both: `$n` placeholders (turned into `?`
+ * for MySQL), no casts (every number is read back through `Number`), names and paths put
+ * together here rather than in SQL. Run only when no operation is in flight: the checks read
+ * several statements and are not one snapshot.
  */
+import mysql from 'mysql2/promise'
 import pg from 'pg'
+
+/** The one query method the checks need, over either driver. */
+export interface SqlReader {
+  /** Rows of `sql` (`$1`, `$2`… in order); binary strings come back as UTF-8 strings. */
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>
+  close(): Promise<void>
+}
+
+/** Opens a {@link SqlReader} on the database at `url`, by URL scheme. */
+export async function openSqlReader(url: string): Promise<SqlReader> {
+  const scheme = new URL(url).protocol
+  if (scheme === 'mysql:') {
+    const conn = await mysql.createConnection({
+      uri: url,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      decimalNumbers: true,
+    })
+    // Galera: read what the whole cluster committed, not only what this node has applied.
+    const [wsrep] = await conn.query("SHOW VARIABLES LIKE 'wsrep_on'")
+    if ((wsrep as { Value?: string }[])[0]?.Value === 'ON')
+      await conn.query('SET SESSION wsrep_sync_wait = 1')
+    return {
+      async all<T>(sql: string, params: readonly unknown[] = []) {
+        const [rows] = await conn.query(sql.replace(/\$\d+/g, '?'), [
+          ...params,
+        ] as mysql.QueryValues)
+        return (rows as Record<string, unknown>[]).map(
+          (row) =>
+            Object.fromEntries(
+              Object.entries(row).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : v]),
+            ) as T,
+        )
+      },
+      close: () => conn.end(),
+    }
+  }
+  if (scheme === 'postgres:' || scheme === 'postgresql:') {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    return {
+      async all<T>(sql: string, params: readonly unknown[] = []) {
+        return (await client.query(sql, params as unknown[])).rows as T[]
+      },
+      close: () => client.end(),
+    }
+  }
+  throw new TypeError(`meta-invariants: no SQL reader for ${scheme} URLs`)
+}
+
+/** Runs `fn` with a reader on `url`, closed afterwards. */
+async function withReader<T>(url: string, fn: (db: SqlReader) => Promise<T>): Promise<T> {
+  const db = await openSqlReader(url)
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}
+
+/** Every column of every row through `Number` (counts and sums are strings on PostgreSQL). */
+function numbers<T>(rows: Record<string, unknown>[], keep: readonly string[] = []): T[] {
+  return rows.map(
+    (row) =>
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [
+          k,
+          keep.includes(k) || v === null || v === undefined ? v : Number(v),
+        ]),
+      ) as T,
+  )
+}
 
 export interface InvariantReport {
   /** Rows in `inodes`, the root included. */
@@ -27,17 +103,13 @@ const SAMPLE = 10
  * - no subtree mark (`subtree_owner`) and no `subtree_ops` row left.
  */
 export async function checkMetaInvariants(url: string): Promise<InvariantReport> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  const violations: string[] = []
-  const q = async <T extends pg.QueryResultRow>(sql: string, params: unknown[] = []) =>
-    (await client.query<T>(sql, params)).rows
-  try {
-    const [{ n: total } = { n: 0 }] = await q<{ n: number }>(
-      'SELECT count(*)::int AS n FROM inodes',
-    )
+  return withReader(url, async (db) => {
+    const violations: string[] = []
+    const q = async <T>(sql: string, params: unknown[] = [], keep: readonly string[] = []) =>
+      numbers<T>(await db.all(sql, params), keep)
+    const [{ n: total } = { n: 0 }] = await q<{ n: number }>('SELECT count(*) AS n FROM inodes')
     const roots = await q<{ id: number; type: number }>(
-      'SELECT id::int AS id, type FROM inodes WHERE parent_id IS NULL',
+      'SELECT id, type FROM inodes WHERE parent_id IS NULL',
     )
     if (roots.length !== 1 || roots[0]!.id !== 1 || roots[0]!.type !== 2)
       violations.push(
@@ -47,14 +119,16 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
     const [{ n: reachable } = { n: 0 }] = await q<{ n: number }>(
       `WITH RECURSIVE t (id) AS (SELECT id FROM inodes WHERE id = 1
          UNION ALL SELECT c.id FROM inodes c JOIN t ON c.parent_id = t.id)
-       SELECT count(*)::int AS n FROM t`,
+       SELECT count(*) AS n FROM t`,
     )
     if (reachable !== total) {
       const lost = await q<{ id: number; parent_id: number; name: string }>(
         `WITH RECURSIVE t (id) AS (SELECT id FROM inodes WHERE id = 1
            UNION ALL SELECT c.id FROM inodes c JOIN t ON c.parent_id = t.id)
-         SELECT id::int AS id, parent_id::int AS parent_id, name FROM inodes
+         SELECT id, parent_id, name FROM inodes
          WHERE id NOT IN (SELECT id FROM t) ORDER BY id LIMIT ${SAMPLE}`,
+        [],
+        ['name'],
       )
       violations.push(
         `${total - reachable} of ${total} inodes are not reachable from the root (orphans or cycles), e.g. ${JSON.stringify(lost)}`,
@@ -62,20 +136,22 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
     }
 
     const badParents = await q<{ id: number; parent_id: number; ptype: number }>(
-      `SELECT c.id::int AS id, c.parent_id::int AS parent_id, p.type AS ptype FROM inodes c
+      `SELECT c.id, c.parent_id, p.type AS ptype FROM inodes c
        JOIN inodes p ON p.id = c.parent_id WHERE p.type <> 2 LIMIT ${SAMPLE}`,
     )
     if (badParents.length > 0)
       violations.push(`inodes whose parent is not a directory: ${JSON.stringify(badParents)}`)
 
     const dups = await q<{ parent_id: number; name: string; n: number }>(
-      `SELECT parent_id::int AS parent_id, name, count(*)::int AS n FROM inodes
+      `SELECT parent_id, name, count(*) AS n FROM inodes
        GROUP BY parent_id, name HAVING count(*) > 1 LIMIT ${SAMPLE}`,
+      [],
+      ['name'],
     )
     if (dups.length > 0) violations.push(`duplicate (parent_id, name): ${JSON.stringify(dups)}`)
 
-    const badCounts = await q<{ id: number; type: number; stored: number; real: number }>(
-      `SELECT p.id::int AS id, p.type, p.children_num::int AS stored, count(c.id)::int AS real
+    const badCounts = await q<{ id: number; type: number; stored: number; actual: number }>(
+      `SELECT p.id, p.type, p.children_num AS stored, count(c.id) AS actual
        FROM inodes p LEFT JOIN inodes c ON c.parent_id = p.id
        GROUP BY p.id, p.type, p.children_num HAVING p.children_num <> count(c.id)
        ORDER BY p.id LIMIT ${SAMPLE}`,
@@ -92,10 +168,9 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
       ns_pending: number
       ss_pending: number
     }>(
-      `SELECT qu.inode_id::int AS inode_id, i.type, i.has_quota, qu.ns_used::float8 AS ns_used,
-         qu.ss_used::float8 AS ss_used,
-         COALESCE((SELECT sum(u.ns_delta) FROM quota_updates u WHERE u.inode_id = qu.inode_id), 0)::float8 AS ns_pending,
-         COALESCE((SELECT sum(u.ss_delta) FROM quota_updates u WHERE u.inode_id = qu.inode_id), 0)::float8 AS ss_pending
+      `SELECT qu.inode_id, i.type, i.has_quota, qu.ns_used, qu.ss_used,
+         COALESCE((SELECT sum(u.ns_delta) FROM quota_updates u WHERE u.inode_id = qu.inode_id), 0) AS ns_pending,
+         COALESCE((SELECT sum(u.ss_delta) FROM quota_updates u WHERE u.inode_id = qu.inode_id), 0) AS ss_pending
        FROM quotas qu LEFT JOIN inodes i ON i.id = qu.inode_id ORDER BY qu.inode_id`,
     )
     for (const row of quotas) {
@@ -109,8 +184,8 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
         `WITH RECURSIVE t (id, type, length, replication) AS (
            SELECT id, type, length, replication FROM inodes WHERE id = $1
            UNION ALL SELECT c.id, c.type, c.length, c.replication FROM inodes c JOIN t ON c.parent_id = t.id)
-         SELECT count(*)::float8 AS ns,
-           COALESCE(sum(CASE WHEN type = 1 THEN length * replication ELSE 0 END), 0)::float8 AS ss FROM t`,
+         SELECT count(*) AS ns,
+           COALESCE(sum(CASE WHEN type = 1 THEN length * replication ELSE 0 END), 0) AS ss FROM t`,
         [row.inode_id],
       )
       const ns = row.ns_used + row.ns_pending
@@ -122,13 +197,13 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
       }
     }
     const flagged = await q<{ id: number }>(
-      `SELECT id::int AS id FROM inodes i WHERE has_quota = 1
+      `SELECT id FROM inodes i WHERE has_quota = 1
        AND NOT EXISTS (SELECT 1 FROM quotas qu WHERE qu.inode_id = i.id) LIMIT ${SAMPLE}`,
     )
     if (flagged.length > 0)
       violations.push(`has_quota = 1 without a quotas row: ${JSON.stringify(flagged)}`)
     const strayDeltas = await q<{ inode_id: number; n: number }>(
-      `SELECT inode_id::int AS inode_id, count(*)::int AS n FROM quota_updates u
+      `SELECT inode_id, count(*) AS n FROM quota_updates u
        WHERE NOT EXISTS (SELECT 1 FROM quotas qu WHERE qu.inode_id = u.inode_id)
        GROUP BY inode_id LIMIT ${SAMPLE}`,
     )
@@ -138,16 +213,13 @@ export async function checkMetaInvariants(url: string): Promise<InvariantReport>
       )
 
     const marks = await q<{ id: number; subtree_owner: number }>(
-      `SELECT id::int AS id, subtree_owner::int AS subtree_owner FROM inodes
-       WHERE subtree_owner IS NOT NULL LIMIT ${SAMPLE}`,
+      `SELECT id, subtree_owner FROM inodes WHERE subtree_owner IS NOT NULL LIMIT ${SAMPLE}`,
     )
     if (marks.length > 0) violations.push(`subtree marks left: ${JSON.stringify(marks)}`)
-    const ops = await q('SELECT inode_id, path, namenode_id, op FROM subtree_ops LIMIT 10')
+    const ops = await db.all('SELECT inode_id, path, namenode_id, op FROM subtree_ops LIMIT 10')
     if (ops.length > 0) violations.push(`subtree_ops rows left: ${JSON.stringify(ops)}`)
     return { inodes: total, violations }
-  } finally {
-    await client.end()
-  }
+  })
 }
 
 function sign(n: number): string {
@@ -159,32 +231,51 @@ export async function listSubtree(
   url: string,
   path: string,
 ): Promise<Map<string, { type: number; permission: number }>> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
+  return withReader(url, async (db): Promise<Map<string, { type: number; permission: number }>> => {
     let id = 1
     for (const name of path.split('/').filter((c) => c !== '')) {
-      const row = (
-        await client.query<{ id: number }>(
-          'SELECT id::int AS id FROM inodes WHERE parent_id = $1 AND name = $2',
-          [id, name],
-        )
-      ).rows[0]
-      if (row === undefined) return new Map()
-      id = row.id
-    }
-    const rows = (
-      await client.query<{ path: string; type: number; permission: number }>(
-        `WITH RECURSIVE t (id, path, type, permission) AS (
-           SELECT id, ''::text COLLATE "C", type, permission FROM inodes WHERE id = $1
-           UNION ALL SELECT c.id, (t.path || '/' || c.name) COLLATE "C", c.type, c.permission
-           FROM inodes c JOIN t ON c.parent_id = t.id)
-         SELECT path, type, permission FROM t`,
-        [id],
+      const [row] = await db.all<{ id: unknown }>(
+        'SELECT id FROM inodes WHERE parent_id = $1 AND name = $2',
+        [id, name],
       )
-    ).rows
-    return new Map(rows.map((r) => [r.path, { type: r.type, permission: r.permission }]))
-  } finally {
-    await client.end()
-  }
+      if (row === undefined) return new Map()
+      id = Number(row.id)
+    }
+    const rows = numbers<{
+      id: number
+      parent_id: number
+      name: string
+      type: number
+      permission: number
+    }>(
+      await db.all(
+        `WITH RECURSIVE t (id) AS (SELECT id FROM inodes WHERE id = $1
+           UNION ALL SELECT c.id FROM inodes c JOIN t ON c.parent_id = t.id)
+         SELECT i.id, i.parent_id, i.name, i.type, i.permission FROM inodes i JOIN t ON t.id = i.id`,
+        [id],
+      ),
+      ['name'],
+    )
+    // Paths are put together here: the dialects disagree on string concatenation and collation.
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    const pathOf = (r: (typeof rows)[number]): string => {
+      if (r.id === id) return ''
+      const parent = byId.get(r.parent_id)
+      return parent === undefined ? `?${r.parent_id}/${r.name}` : `${pathOf(parent)}/${r.name}`
+    }
+    return new Map(rows.map((r) => [pathOf(r), { type: r.type, permission: r.permission }]))
+  })
+}
+
+/** Files still under construction (`id`, `name`), at most `limit`. */
+export async function filesUnderConstruction(
+  url: string,
+  limit = 10,
+): Promise<{ id: number; name: string }[]> {
+  return withReader(url, async (db) =>
+    numbers<{ id: number; name: string }>(
+      await db.all(`SELECT id, name FROM inodes WHERE under_construction <> 0 LIMIT ${limit}`),
+      ['name'],
+    ),
+  )
 }

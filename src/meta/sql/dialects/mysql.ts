@@ -22,6 +22,15 @@ const SESSION_SQL = [
   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
 ]
 
+/**
+ * Galera (a server with `wsrep_on`): reads wait until the node has applied every write set the
+ * cluster committed before they started (causal reads). Without it a NameNode on another node
+ * could answer from a state older than a change a client already saw acknowledged (a retried
+ * delete would miss its retry-cache row). Writes need no wait: a write set built on stale rows
+ * fails certification at COMMIT (1213) and the transaction is retried.
+ */
+const GALERA_SESSION_SQL = 'SET SESSION wsrep_sync_wait = 1'
+
 const BINARY_CHARSET = 63
 /** VARCHAR, VAR_STRING, STRING: what a VARBINARY/BINARY column reports (BLOBs stay Buffers). */
 const STRING_TYPES = new Set([15, 253, 254])
@@ -62,11 +71,48 @@ function bind(params: readonly unknown[]): unknown[] {
 
 type Values = Parameters<PoolConnection['execute']>[1]
 
+/**
+ * Galera: a foreign-key violation in a write transaction is a conflict with another node, not a
+ * bug. Row locks do not span nodes, so a row this transaction locked and read (a directory it
+ * lists, a parent it inserts under) can change under it when another node's write set is applied
+ * here; InnoDB then refuses the statement (1451, 1452) before certification would have aborted
+ * the transaction. Retried like a certification failure. (On one server the same error means
+ * the locking protocol failed and stays an error.)
+ */
+export class GaleraConflictError extends Error {
+  readonly errno = ER_LOCK_DEADLOCK
+  constructor(cause: unknown) {
+    super(`conflict with a write set from another Galera node: ${describeError(cause)}`, {
+      cause,
+    })
+  }
+}
+
+function describeError(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 class MysqlTxn implements SqlTxn {
-  constructor(readonly conn: PoolConnection) {}
+  constructor(
+    readonly conn: PoolConnection,
+    /** The server runs Galera (see {@link GaleraConflictError}). */
+    readonly galera = false,
+  ) {}
+
+  /** `conn.execute`, with Galera's foreign-key conflicts turned into {@link GaleraConflictError}. */
+  async #execute(options: { sql: string; rowsAsArray?: boolean }, values: Values) {
+    try {
+      return await this.conn.execute(options, values)
+    } catch (err) {
+      const n = errno(err)
+      if (this.galera && (n === ER_ROW_IS_REFERENCED_2 || n === ER_NO_REFERENCED_ROW_2))
+        throw new GaleraConflictError(err)
+      throw err
+    }
+  }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const [rows, fields] = await this.conn.execute(sql, bind(params) as Values)
+    const [rows, fields] = await this.#execute({ sql }, bind(params) as Values)
     if (!Array.isArray(rows)) return []
     const cols = binaryStringColumns(fields)
     if (cols.length > 0) {
@@ -83,10 +129,7 @@ class MysqlTxn implements SqlTxn {
   }
 
   async rows(sql: string, params: readonly unknown[] = []): Promise<unknown[][]> {
-    const [rows, fields] = await this.conn.execute(
-      { sql, rowsAsArray: true },
-      bind(params) as Values,
-    )
+    const [rows, fields] = await this.#execute({ sql, rowsAsArray: true }, bind(params) as Values)
     if (!Array.isArray(rows)) return []
     const cols = binaryStringColumns(fields)
     const out = rows as unknown as unknown[][]
@@ -97,7 +140,7 @@ class MysqlTxn implements SqlTxn {
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<RunResult> {
-    const [res] = await this.conn.execute(sql, bind(params) as Values)
+    const [res] = await this.#execute({ sql }, bind(params) as Values)
     // FOUND_ROWS (a mysql2 default): an UPDATE counts the rows it matched, as on PostgreSQL.
     return { changes: Array.isArray(res) ? 0 : (res as ResultSetHeader).affectedRows }
   }
@@ -111,6 +154,8 @@ class MysqlPool implements SqlPool {
   readonly #pool: Pool
   /** Connections whose session settings are in place (by the underlying connection object). */
   readonly #ready = new WeakSet<object>()
+  /** Connections to a Galera node (`wsrep_on`), by the underlying connection object. */
+  readonly #galera = new WeakSet<object>()
 
   constructor(url: string, poolSize: number) {
     this.#pool = mysql.createPool({
@@ -129,6 +174,11 @@ class MysqlPool implements SqlPool {
     if (!this.#ready.has(conn.connection)) {
       try {
         for (const sql of SESSION_SQL) await conn.query(sql)
+        const [wsrep] = await conn.query("SHOW VARIABLES LIKE 'wsrep_on'")
+        if ((wsrep as { Value?: string }[])[0]?.Value === 'ON') {
+          await conn.query(GALERA_SESSION_SQL)
+          this.#galera.add(conn.connection)
+        }
       } catch (err) {
         conn.destroy()
         throw err
@@ -142,11 +192,12 @@ class MysqlPool implements SqlPool {
     const conn = await this.#connection()
     let broken = false
     try {
-      if (options.readOnly) return await fn(new MysqlTxn(conn))
+      const galera = this.#galera.has(conn.connection)
+      if (options.readOnly) return await fn(new MysqlTxn(conn, galera))
       await conn.query('START TRANSACTION')
       let result: T
       try {
-        result = await fn(new MysqlTxn(conn))
+        result = await fn(new MysqlTxn(conn, galera))
       } catch (err) {
         await conn.query('ROLLBACK').catch(() => {
           broken = true
@@ -217,6 +268,8 @@ function errno(err: unknown): number | undefined {
 const ER_LOCK_WAIT_TIMEOUT = 1205
 const ER_LOCK_DEADLOCK = 1213 // also Galera certification conflicts
 const ER_CHECKREAD = 1020 // "record has changed since last read" (MariaDB snapshot isolation)
+const ER_ROW_IS_REFERENCED_2 = 1451 // a parent row still has children (foreign key)
+const ER_NO_REFERENCED_ROW_2 = 1452 // a child row's parent is missing (foreign key)
 const ER_DUP_ENTRY = 1062
 const ER_DUP_ENTRY_WITH_KEY_NAME = 1586
 const ER_TABLE_EXISTS_ERROR = 1050
@@ -257,7 +310,12 @@ export const mysqlProfile: SqlDialectProfile = {
   },
   isRetryable(err) {
     const code = errno(err)
-    return code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT || code === ER_CHECKREAD
+    return (
+      code === ER_LOCK_DEADLOCK ||
+      code === ER_LOCK_WAIT_TIMEOUT ||
+      code === ER_CHECKREAD ||
+      err instanceof GaleraConflictError
+    )
   },
   isUnavailable: isConnectionLoss,
   isUniqueViolation(err) {
