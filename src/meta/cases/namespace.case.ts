@@ -300,7 +300,9 @@ export function namespaceCases(factory: EngineFactory): void {
         assert.equal(await e.trimChangelog(Date.now()), 0, 'nothing is old enough yet')
         await e.trimChangelog(future)
         const left = await e.readChangelog(0)
-        assert.equal(left[0]?.seq, bSeq + 1, 'rows up to the acknowledged seq went, no more')
+        // The row after b's, not bSeq + 1: Galera steps AUTO_INCREMENT by the number of nodes.
+        const afterB = rows[rows.findIndex((r) => r.seq === bSeq) + 1]?.seq
+        assert.equal(left[0]?.seq, afterB, 'rows up to the acknowledged seq went, no more')
         await e.ackChangelog('indexer', seqs.at(-1)!)
         await e.trimChangelog(future)
         assert.deepEqual(await e.readChangelog(0), [])
