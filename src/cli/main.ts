@@ -3,6 +3,7 @@
  * The `hops` command line. One file per subcommand under `commands/`.
  */
 import { Command } from 'commander'
+import { registerCaCommands } from './commands/ca.js'
 import { registerDataNodeCommand } from './commands/datanode.js'
 import { registerDfsCommand } from './commands/dfs.js'
 import { registerMetaCommands } from './commands/meta.js'
@@ -25,4 +26,5 @@ registerNameNodeCommand(program)
 registerDataNodeCommand(program)
 registerMetaCommands(program)
 registerDfsCommand(program)
+registerCaCommands(program)
 await program.parseAsync(process.argv)

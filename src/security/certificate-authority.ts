@@ -11,7 +11,6 @@
  * (key, certificate, chain); only the certificate is stored. Users never handle certificates:
  * `hops login` fetches the bundle for them.
  */
-import { randomBytes } from 'node:crypto'
 import { isIP } from 'node:net'
 import { profileForUrl } from '../meta/open-meta-engine.js'
 import { migrate } from '../meta/sql/schema.js'
@@ -30,35 +29,18 @@ import {
   seedState,
   validCertificateOf,
 } from './ca-store.js'
-import type { CaMaterialRow, CertificateRow, CrlRow } from './ca-store.js'
+import type { CertificateRow, CrlRow } from './ca-store.js'
 import { KeyEncryption } from './key-encryption.js'
-import { kindOfCn, leafSubject, serviceCn, userCn } from './subject.js'
+import { REVOCATION_REASONS, createMaterial, signCrl, signLeaf } from './certificate-signer.js'
+import type { CaKeys, RevocationReason } from './certificate-signer.js'
+import { kindOfCn, serviceCn, userCn } from './subject.js'
 import type { CertificateKind } from './subject.js'
-import {
-  EC_ALGORITHM,
-  certPem,
-  exportPkcs8,
-  generateKeyPair,
-  importSigningKey,
-  normalizeSerial,
-  pem,
-  x509,
-} from './x509.js'
-import type { CryptoKey } from './x509.js'
+import { certPem, importSigningKey, normalizeSerial, x509 } from './x509.js'
 
 const DAY_MS = 86_400_000
 
-/** Revocation reasons (RFC 5280 CRLReason), by their RFC names. */
-export const REVOCATION_REASONS = {
-  unspecified: x509.X509CrlReason.unspecified,
-  keyCompromise: x509.X509CrlReason.keyCompromise,
-  affiliationChanged: x509.X509CrlReason.affiliationChanged,
-  superseded: x509.X509CrlReason.superseded,
-  cessationOfOperation: x509.X509CrlReason.cessationOfOperation,
-  privilegeWithdrawn: x509.X509CrlReason.privilegeWithdrawn,
-} as const
-
-export type RevocationReason = keyof typeof REVOCATION_REASONS
+export { REVOCATION_REASONS }
+export type { RevocationReason }
 
 export interface CertificateAuthorityOptions {
   /** The master secret the CA keys are encrypted under (≥ 16 characters; `HOPS_CA_SECRET`). */
@@ -140,14 +122,6 @@ interface CrlPlan {
   readonly revocationSeq: number
   readonly now: number
   readonly entries: readonly { serial: string; revoked_at: number; reason: string | null }[]
-}
-
-interface CaKeys {
-  readonly root: x509.X509Certificate
-  readonly intermediate: x509.X509Certificate
-  readonly rootKey: CryptoKey
-  readonly intermediateKey: CryptoKey
-  readonly installationId: string
 }
 
 /** Retries a unit this many times on deadlocks / serialization failures / SQLITE_BUSY. */
@@ -482,36 +456,8 @@ export class CertificateAuthority {
     if (notAfter.getTime() <= notBefore.getTime()) {
       throw new CaError('INVALID_ARGUMENT', 'notAfter must be later than notBefore')
     }
-    const keys = await generateKeyPair()
-    const serial = randomSerial()
-    const eku =
-      kind === 'service'
-        ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]
-        : [x509.ExtendedKeyUsage.clientAuth]
-    const extensions: x509.Extension[] = [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement,
-        true,
-      ),
-      new x509.ExtendedKeyUsageExtension(eku, false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(this.#keys.intermediate),
-    ]
-    if (sans !== undefined && sans.length > 0) {
-      extensions.push(new x509.SubjectAlternativeNameExtension(sans, false))
-    }
-    const cert = await x509.X509CertificateGenerator.create({
-      serialNumber: serial,
-      subject: leafSubject(kind, cn),
-      issuer: this.#keys.intermediate.subjectName,
-      notBefore,
-      notAfter,
-      publicKey: keys.publicKey,
-      signingKey: this.#keys.intermediateKey,
-      signingAlgorithm: EC_ALGORITHM,
-      extensions,
-    })
+    const { cert, keyPem } = await signLeaf(this.#keys, { kind, cn, sans, notBefore, notAfter })
+    const serial = normalizeSerial(cert.serialNumber)
     const leafPem = certPem(cert)
     return {
       bundle: {
@@ -520,7 +466,7 @@ export class CertificateAuthority {
         cn,
         notBefore: cert.notBefore,
         notAfter: cert.notAfter,
-        keyPem: pem(await exportPkcs8(keys.privateKey), 'PRIVATE KEY'),
+        keyPem,
         certPem: leafPem,
         chainPem: this.intermediateCertPem + this.rootCertPem,
         caPem: this.rootCertPem,
@@ -633,33 +579,26 @@ export class CertificateAuthority {
   }
 
   async #signCrl(plan: CrlPlan): Promise<CrlRow> {
-    const cert = plan.issuer === 'root' ? this.#keys.root : this.#keys.intermediate
     // The root CRL changes only if the intermediate were revoked: let it live as long as 10 CRLs.
     const lifetimeMs = this.#crlValidityMs * (plan.issuer === 'root' ? 10 : 1)
-    const nextUpdate = new Date(plan.now + lifetimeMs)
-    const crl = await x509.X509CrlGenerator.create({
-      issuer: cert.subjectName,
+    const nextUpdate = plan.now + lifetimeMs
+    const crlPem = await signCrl(this.#keys, plan.issuer, {
+      crlNumber: plan.crlNumber,
       thisUpdate: new Date(plan.now),
-      nextUpdate,
-      signingKey: plan.issuer === 'root' ? this.#keys.rootKey : this.#keys.intermediateKey,
-      signingAlgorithm: EC_ALGORITHM,
+      nextUpdate: new Date(nextUpdate),
       entries: plan.entries.map((r) => ({
-        serialNumber: r.serial,
-        revocationDate: new Date(r.revoked_at),
+        serial: r.serial,
+        revokedAt: new Date(r.revoked_at),
         reason: REVOCATION_REASONS[(r.reason ?? 'unspecified') as RevocationReason],
       })),
-      extensions: [
-        new x509.Extension('2.5.29.20', false, derInteger(plan.crlNumber)),
-        await x509.AuthorityKeyIdentifierExtension.create(cert),
-      ],
     })
     return {
       issuer: plan.issuer,
       crl_number: plan.crlNumber,
       this_update: plan.now,
-      next_update: nextUpdate.getTime(),
+      next_update: nextUpdate,
       revocation_seq: plan.revocationSeq,
-      crl_pem: pem(crl.rawData, 'X509 CRL'),
+      crl_pem: crlPem,
     }
   }
 
@@ -727,22 +666,6 @@ function exists(cn: string, serial?: string): CaError {
   )
 }
 
-/** 128 random bits as a positive DER INTEGER without a leading zero byte (lower-case hex). */
-function randomSerial(): string {
-  const bytes = randomBytes(16)
-  bytes[0] = bytes[0]! & 0x7f || 0x01
-  return bytes.toString('hex')
-}
-
-/** DER encoding of a non-negative INTEGER (the crlNumber extension's value). */
-function derInteger(value: number): Uint8Array {
-  let hex = value.toString(16)
-  if (hex.length % 2 === 1) hex = '0' + hex
-  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex
-  const body = Buffer.from(hex, 'hex')
-  return Buffer.concat([Buffer.from([0x02, body.length]), body])
-}
-
 function toRecord(row: CertificateRow): CertificateRecord {
   return {
     serial: row.serial,
@@ -766,63 +689,5 @@ export function crlInfo(row: CrlRow): CrlInfo {
     nextUpdate: new Date(row.next_update),
     pem: row.crl_pem,
     der: Buffer.from(x509.PemConverter.decodeFirst(row.crl_pem)),
-  }
-}
-
-/** Generates the root and intermediate CA and encrypts their keys under a fresh salt. */
-async function createMaterial(secret: string, now: number): Promise<CaMaterialRow> {
-  const installationId = randomBytes(6).toString('hex')
-  const salt = KeyEncryption.newSalt()
-  const encryption = await KeyEncryption.derive(secret, salt)
-  const caName = (cn: string): string => `CN=${cn}, OU=${installationId}, O=Hops`
-  const caUsage = new x509.KeyUsagesExtension(
-    x509.KeyUsageFlags.keyCertSign |
-      x509.KeyUsageFlags.cRLSign |
-      x509.KeyUsageFlags.digitalSignature,
-    true,
-  )
-  const notBefore = new Date(now - 60_000)
-  const rootKeys = await generateKeyPair()
-  const root = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomSerial(),
-    name: caName('Hops Root CA'),
-    notBefore,
-    notAfter: new Date(now + 20 * 365 * DAY_MS),
-    keys: rootKeys,
-    signingAlgorithm: EC_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 1, true),
-      caUsage,
-      await x509.SubjectKeyIdentifierExtension.create(rootKeys.publicKey),
-    ],
-  })
-  const intermediateKeys = await generateKeyPair()
-  const intermediate = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: caName('Hops Intermediate CA'),
-    issuer: root.subjectName,
-    notBefore,
-    notAfter: new Date(now + 10 * 365 * DAY_MS),
-    publicKey: intermediateKeys.publicKey,
-    signingKey: rootKeys.privateKey,
-    signingAlgorithm: EC_ALGORITHM,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      caUsage,
-      await x509.SubjectKeyIdentifierExtension.create(intermediateKeys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(root),
-    ],
-  })
-  return {
-    installation_id: installationId,
-    kdf_salt: salt,
-    root_cert_pem: certPem(root),
-    root_key_enc: encryption.encrypt(await exportPkcs8(rootKeys.privateKey), 'root'),
-    intermediate_cert_pem: certPem(intermediate),
-    intermediate_key_enc: encryption.encrypt(
-      await exportPkcs8(intermediateKeys.privateKey),
-      'intermediate',
-    ),
-    created_at: now,
   }
 }
