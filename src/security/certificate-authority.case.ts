@@ -275,6 +275,27 @@ export function describeCertificateAuthority(name: string, createDb: TestDatabas
       await assert.rejects(ca.rotate('demo__nobody'), /'demo__nobody' has no valid certificate/)
     })
 
+    it('revokes a member leaving a project, then the whole project when it is deleted', async () => {
+      const dora = await issueUser('gone_p', 'dora')
+      const emil = await issueUser('gone_p', 'emil')
+      const other = await issueUser('gone_px', 'dora')
+      const left = await ca.revokeProject('gone_p', { user: 'dora' })
+      assert.deepEqual(
+        left.map((r) => r.serial),
+        [dora.serial],
+      )
+      const deleted = await ca.revokeProject('gone_p')
+      assert.deepEqual(
+        deleted.map((r) => [r.serial, r.reason]),
+        [[emil.serial, 'privilegeWithdrawn']],
+      )
+      assert.equal((await ca.get(other.serial))?.status, 'valid', "'gone_px' is another project")
+      assert.deepEqual(await ca.revokeProject('gone_p'), [])
+      await verifier.refresh()
+      assert.ok(refused(await request(emil)))
+      assert.equal(answered(await request(other)).status, 200)
+    })
+
     it('publishes a signed CRL listing the revoked serials with an increasing crlNumber', async () => {
       const first = await ca.crl()
       const victim = await issueUser('demo', 'heidi')
@@ -373,7 +394,6 @@ export function describeCertificateAuthority(name: string, createDb: TestDatabas
       const handshakeUs = await time(30, () => request(user))
       const line = `${name}: verify (in-memory set) ${memoryUs.toFixed(1)} µs, verify + database check (new connection) ${freshUs.toFixed(1)} µs, poll tick ${pollUs.toFixed(1)} µs, new TLS connection + request ${handshakeUs.toFixed(0)} µs`
       t.diagnostic(line)
-      console.log(`# ${line}`)
     })
 
     it('never writes the secret or key material to logs or errors', () => {

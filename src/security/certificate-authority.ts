@@ -360,6 +360,53 @@ export class CertificateAuthority {
     })
   }
 
+  /**
+   * Revokes every valid user certificate of `project` (the project was deleted), or of one member
+   * (`user` left it), in one transaction with one new CRL. Returns what was revoked (maybe none).
+   * @throws CaError INVALID_ARGUMENT for a bad project or user name
+   */
+  revokeProject(
+    project: string,
+    options: { readonly user?: string; readonly reason?: RevocationReason } = {},
+  ): Promise<CertificateRecord[]> {
+    const prefix = userCn(project, options.user ?? 'x').slice(0, project.length + 2)
+    const reason = options.reason ?? 'privilegeWithdrawn'
+    if (options.user !== undefined) {
+      return this.revoke({ subject: `${prefix}${options.user}` }, reason).then(
+        (r) => [r],
+        (err: unknown) => {
+          if (err instanceof CaError && err.code === 'CERTIFICATE_NOT_FOUND') return []
+          throw err
+        },
+      )
+    }
+    // LIKE with '_' escaped; SQLite's LIKE ignores ASCII case, hence the exact prefix check.
+    const pattern = prefix.replace(/[!%_]/g, (c) => `!${c}`) + '%'
+    return this.#withRetry(async () => {
+      const { records, plan } = await this.#pool.transaction(
+        async (txn) => {
+          const now = this.#now()
+          const rows = (
+            await txn.all<CertificateRow>(
+              `SELECT serial, subject_cn, kind, not_before, not_after, status, issued_at, revoked_at, reason, revocation_seq, cert_pem FROM ca_certificates WHERE status = 'valid' AND kind = 'user' AND subject_cn LIKE ? ESCAPE '!'${this.#profile.forUpdate}`,
+              [pattern],
+            )
+          ).filter((r) => r.subject_cn.startsWith(prefix))
+          for (const row of rows) await this.#markRevoked(txn, row.serial, reason, now)
+          return {
+            records: rows.map((row) =>
+              toRecord({ ...row, status: 'revoked', revoked_at: now, reason }),
+            ),
+            plan: rows.length > 0 ? await this.#planCrl(txn, 'intermediate', now) : undefined,
+          }
+        },
+        { readOnly: false },
+      )
+      if (plan !== undefined) await this.#publishCrls([plan])
+      return records
+    })
+  }
+
   /** One certificate by serial number, or undefined. */
   async get(serial: string): Promise<CertificateRecord | undefined> {
     const row = await this.#pool.transaction(
