@@ -531,6 +531,20 @@ export function namespaceCases(factory: EngineFactory): void {
         assert.equal(await other.delete({ path: '/f' }, { ...del, callId: 3 }), false)
       }))
 
+    it('two attempts of one call running at once on two engines give one answer', () =>
+      withEngine(factory, async (e, handle) => {
+        const other = await handle.another()
+        for (let i = 0; i < 30; i++) {
+          await e.mkdirs({ path: `/race${i}` }, ctx)
+          const call = { ...ctx, clientId: 'client-R', callId: i }
+          const answers = await Promise.all([
+            e.delete({ path: `/race${i}` }, call),
+            other.delete({ path: `/race${i}` }, call),
+          ])
+          assert.deepEqual(answers, [true, true], `call ${i}`)
+        }
+      }))
+
     it('a retried subtree delete answers true again, even after it finished', () =>
       withEngine(
         factory,

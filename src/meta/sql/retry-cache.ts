@@ -21,13 +21,18 @@ export async function lookupRetry(
   return { value: JSON.parse(row.result) as unknown }
 }
 
-/** Stores the outcome of this call (no-op without client id and call id). */
+/**
+ * Stores the outcome of this call (no-op without client id and call id). Only an expired row of
+ * the same call is replaced: when two attempts of one call run at once (a retry sent while the
+ * first attempt still runs), the second one's insert hits the first one's row, its transaction
+ * restarts, and it then answers the first outcome instead of overwriting it.
+ */
 export async function recordRetry(op: Op, ctx: CallerContext, value: unknown): Promise<void> {
   if (ctx.clientId === undefined || ctx.callId === undefined) return
-  await op.txn.run('DELETE FROM retry_cache WHERE client_id = ? AND call_id = ?', [
-    ctx.clientId,
-    ctx.callId,
-  ])
+  await op.txn.run(
+    'DELETE FROM retry_cache WHERE client_id = ? AND call_id = ? AND expires_at < ?',
+    [ctx.clientId, ctx.callId, op.now],
+  )
   await op.txn.run(
     'INSERT INTO retry_cache (client_id, call_id, result, expires_at) VALUES (?, ?, ?, ?)',
     [

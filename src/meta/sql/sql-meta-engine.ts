@@ -701,14 +701,22 @@ export class SqlMetaEngine implements MetaEngine {
     )
   }
 
-  /** Runs a mutation with the retry cache: a retried call returns the first outcome. */
-  #mutate<T>(ctx: CallerContext, fn: (op: Op) => Promise<T>): Promise<T> {
+  /**
+   * Runs a mutation with the retry cache: a retried call returns the first outcome. With
+   * `deferred`, an outcome for which it answers true is not recorded (the operation goes on in
+   * later transactions, which record the final one).
+   */
+  #mutate<T>(
+    ctx: CallerContext,
+    fn: (op: Op) => Promise<T>,
+    deferred?: (result: T) => boolean,
+  ): Promise<T> {
     return this.withTxn(ctx, { readOnly: false, retryCached: true }, async (op) => {
       const cached = await lookupRetry(op, ctx)
       if (cached !== undefined) return cached.value as T
       this.#refuseInSafeMode()
       const result = await fn(op)
-      await recordRetry(op, ctx, result)
+      if (deferred?.(result) !== true) await recordRetry(op, ctx, result)
       return result
     })
   }
@@ -802,11 +810,15 @@ export class SqlMetaEngine implements MetaEngine {
 
   async delete(req: DeleteRequest, ctx: CallerContext): Promise<boolean> {
     const p = parseHdfsPath(req.path)
-    const outcome = await this.#mutate(ctx, async (op) => {
-      const o = await deleteOp(op, p, req.recursive === true)
+    const outcome = await this.#mutate(
+      ctx,
+      async (op) => {
+        const o = await deleteOp(op, p, req.recursive === true)
+        return 'deleted' in o ? o.deleted : undefined
+      },
       // A subtree delete records its outcome when it finishes.
-      return 'deleted' in o ? o.deleted : undefined
-    })
+      (deleted) => deleted === undefined,
+    )
     if (outcome !== undefined && outcome !== null) return outcome
     return subtreeDelete(this.#runner(ctx), p, {
       progress: this.#options.onSubtreeProgress,
