@@ -193,8 +193,10 @@ export class SqlMetaEngine implements MetaEngine {
     const pool = await profile.open(url, { poolSize: options.poolSize ?? 16 })
     const engine = new SqlMetaEngine(pool, profile, options)
     try {
-      await engine.migrate()
-      await engine.#register()
+      // NameNodes starting at once (on Galera: on different nodes, where GET_LOCK is local)
+      // may conflict over the schema, the settings and the id counter: those steps retry.
+      await engine.#retryConflicts(() => engine.migrate())
+      await engine.#retryConflicts(() => engine.#register())
     } catch (err) {
       await pool.close()
       throw err
@@ -257,6 +259,22 @@ export class SqlMetaEngine implements MetaEngine {
     this.#every(this.#options.heartbeatIntervalMs ?? 1000, () => this.heartbeat())
     const housekeeping = this.#options.housekeepingIntervalMs ?? 0
     if (housekeeping > 0) this.#every(housekeeping, () => this.housekeeping())
+  }
+
+  /**
+   * Runs `fn` (whole transactions outside `withTxn`: start-up, settings) again on a deadlock,
+   * serialization failure, certification conflict or unique-key race, up to 8 attempts.
+   */
+  async #retryConflicts<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn()
+      } catch (err) {
+        const conflict = this.#profile.isRetryable(err) || this.#profile.isUniqueViolation(err)
+        if (!conflict || attempt >= 8) throw err
+        await sleep(Math.min(20 * 2 ** attempt, 1000) * (0.5 + Math.random()))
+      }
+    }
   }
 
   #every(ms: number, task: () => Promise<unknown>): void {
@@ -326,19 +344,21 @@ export class SqlMetaEngine implements MetaEngine {
         )
       }
     }
-    await this.#pool.transaction(
-      async (txn) => {
-        for (const [name, value] of Object.entries(changes)) {
-          await txn.run(
-            `INSERT INTO settings (name, value) VALUES (?, ?)${this.#profile.onConflict('name', 'value = excluded.value')}`,
-            [name, JSON.stringify(value)],
-          )
-        }
-        await txn.run('UPDATE counters SET next_value = next_value + 1 WHERE name = ?', [
-          'settings_version',
-        ])
-      },
-      { readOnly: false },
+    await this.#retryConflicts(() =>
+      this.#pool.transaction(
+        async (txn) => {
+          for (const [name, value] of Object.entries(changes)) {
+            await txn.run(
+              `INSERT INTO settings (name, value) VALUES (?, ?)${this.#profile.onConflict('name', 'value = excluded.value')}`,
+              [name, JSON.stringify(value)],
+            )
+          }
+          await txn.run('UPDATE counters SET next_value = next_value + 1 WHERE name = ?', [
+            'settings_version',
+          ])
+        },
+        { readOnly: false },
+      ),
     )
     await this.#loadSettings()
   }
