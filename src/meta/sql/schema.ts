@@ -9,6 +9,7 @@ import * as m0001 from './migrations/0001-initial.js'
 import * as m0002 from './migrations/0002-datanodes.js'
 import * as m0003 from './migrations/0003-changelog-consumers.js'
 import * as m0004 from './migrations/0004-certificates.js'
+import * as m0005 from './migrations/0005-users.js'
 import * as m0006 from './migrations/0006-block-keys.js'
 
 interface Migration {
@@ -17,7 +18,7 @@ interface Migration {
 }
 
 /** Every migration, oldest first. Add new files here. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0006]
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006]
 
 /** Counters' first values: root is inode 1; HDFS starts block ids above 2^30. */
 const COUNTER_SEEDS: Record<string, number> = {
