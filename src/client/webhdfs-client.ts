@@ -24,6 +24,11 @@
  * it uses for the live NameNodes (`GET /namenodes`, a Hops endpoint) at most that often and adds
  * the ones it does not know to its failover list, so NameNodes started after the client are used
  * too (and ones it learnt about that are gone again are dropped; configured URLs always stay).
+ *
+ * Secure mode: with {@link WebHdfsClientOptions.tls} every `https:` connection (NameNodes and the
+ * DataNodes they redirect to) presents the user's certificate and trusts only the given CA. The
+ * server takes the caller's identity from the certificate (`project__user`); `user` may be left
+ * out (a `user.name` naming anyone else is refused).
  */
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
@@ -32,6 +37,7 @@ import type { IncomingMessage } from 'node:http'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FsError } from '../common/fs-error.js'
+import { readBundleDir } from '../security/tls-bundle.js'
 import { decodeErrorReply, parseRemoteException, isStandbyException } from './remote-exception.js'
 
 /** Options of {@link WebHdfsClient} and {@link FileSystem}. */
@@ -53,6 +59,28 @@ export interface WebHdfsClientOptions {
    * started later to the failover list. Default 0: never (only the configured URLs are used).
    */
   readonly refreshNamenodesMs?: number
+  /**
+   * Secure mode: the client certificate (PEM strings: `key`, `cert`, and `ca`, the root to trust)
+   * or a bundle directory holding `key.pem`, `cert.pem`, `ca.pem` (see `hops dfs --cert-dir`).
+   * Used for every https NameNode and DataNode connection.
+   */
+  readonly tls?: ClientTls | string | undefined
+}
+
+/** A client certificate and the CA to trust, PEM. */
+export interface ClientTls {
+  readonly key: string
+  /** The leaf certificate, optionally followed by the intermediate. */
+  readonly cert: string
+  /** The root certificate(s) to trust. */
+  readonly ca: string
+}
+
+/** The PEMs of `tls` (reading a bundle directory). */
+export function resolveClientTls(tls: ClientTls | string): ClientTls {
+  if (typeof tls !== 'string') return tls
+  const b = readBundleDir(tls)
+  return { key: b.keyPem, cert: b.certPem, ca: b.caPem }
 }
 
 /** WebHDFS query parameter values; arrays repeat the parameter (`xattr.name`). */
@@ -128,10 +156,10 @@ export async function readBody(res: IncomingMessage): Promise<string> {
 export class WebHdfsClient {
   /** Random per client; sent as `clientid` on mutations. */
   readonly clientId: string = randomUUID()
-  readonly #options: Required<Omit<WebHdfsClientOptions, 'user' | 'doAs' | 'maxAttempts'>> &
+  readonly #options: Required<Omit<WebHdfsClientOptions, 'user' | 'doAs' | 'maxAttempts' | 'tls'>> &
     Pick<WebHdfsClientOptions, 'user' | 'doAs' | 'maxAttempts'>
   readonly #httpAgent = new http.Agent({ keepAlive: true })
-  readonly #httpsAgent = new https.Agent({ keepAlive: true })
+  readonly #httpsAgent: https.Agent
   #callId = 0
   #active = 0
   /** The failover list: the configured NameNodes, then discovered ones (replaced, never mutated). */
@@ -164,6 +192,11 @@ export class WebHdfsClient {
     })
     this.#namenodes = this.#options.namenodes
     this.#active = randomIndex(this.#namenodes.length)
+    const tls = options.tls === undefined ? undefined : resolveClientTls(options.tls)
+    this.#httpsAgent = new https.Agent({
+      keepAlive: true,
+      ...(tls === undefined ? {} : { key: tls.key, cert: tls.cert, ca: tls.ca }),
+    })
   }
 
   /** The NameNodes calls fail over between: the configured ones, then discovered ones. */

@@ -19,12 +19,33 @@ import { once } from 'node:events'
 import type { FileHandle } from 'node:fs/promises'
 import { open, unlink } from 'node:fs/promises'
 import http from 'node:http'
+import https from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ConnectionOptions } from 'node:tls'
 import { FsError } from '../common/fs-error.js'
 import { fromRemoteException } from './namenode-client.js'
 
 /** Keep-alive agent for DataNode ↔ DataNode traffic. */
 export const transferAgent = new http.Agent({ keepAlive: true, maxSockets: 64 })
+
+/**
+ * The keep-alive agent for secure mode's DataNode ↔ DataNode traffic: HTTPS presenting the
+ * DataNode's service certificate (`tls`: `verifier.clientOptions(identity)`).
+ */
+export function secureTransferAgent(tls: ConnectionOptions): https.Agent {
+  return new https.Agent({ ...tls, keepAlive: true, maxSockets: 64 })
+}
+
+/** `http.request` or `https.request` by the URL's scheme; an https URL needs `agent`. */
+function request(url: string, options: http.RequestOptions): http.ClientRequest {
+  if (url.startsWith('https:')) {
+    if (options.agent === transferAgent || options.agent === undefined) {
+      throw new FsError('IO_ERROR', `${new URL(url).host}: secure transfers need a TLS agent`)
+    }
+    return https.request(url, options)
+  }
+  return http.request(url, options)
+}
 
 /** A pipeline failed; `failedTarget` is the httpAddress of the DataNode to blame. */
 export class PipelineError extends FsError {
@@ -80,6 +101,8 @@ export function openBlockUpload(
     contentLength?: number | undefined
     timeoutMs?: number | undefined
     token?: string | undefined
+    /** Secure mode: {@link secureTransferAgent}. Default {@link transferAgent} (plain HTTP). */
+    agent?: http.Agent | undefined
   } = {},
 ): BlockUpload {
   const first = targets[0]
@@ -92,7 +115,7 @@ export function openBlockUpload(
   })
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/octet-stream' }
   if (options.contentLength !== undefined) headers['content-length'] = options.contentLength
-  const req = http.request(url, { method: 'PUT', headers, agent: transferAgent })
+  const req = request(url, { method: 'PUT', headers, agent: options.agent ?? transferAgent })
   req.setTimeout(options.timeoutMs ?? 60_000, () => {
     req.destroy(new Error(`timeout talking to ${first}`))
   })
@@ -165,9 +188,11 @@ export async function* fetchBlockRange(
   offset: number,
   length: number,
   token?: string,
+  agent: http.Agent = transferAgent,
 ): AsyncGenerator<Buffer, void, undefined> {
   const url = blockUrl(httpAddress, blockId, { offset, length, token })
-  const req = http.get(url, { agent: transferAgent })
+  const req = request(url, { agent })
+  req.end()
   const [res] = (await once(req, 'response')) as [IncomingMessage]
   if (res.statusCode !== 200) {
     throw fromRemoteException(res.statusCode ?? 500, await readBody(res))

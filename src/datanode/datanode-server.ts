@@ -6,9 +6,17 @@
  * - `GET /datanode/v1/blocks/{blockId}?offset=&length=` — a verified range of a replica;
  * - `PUT|POST|GET /webhdfs/v1/{path}?op=CREATE|APPEND|OPEN&…` — the WebHDFS data endpoints the
  *   NameNode's 307 redirects point at (webhdfs-handlers.ts).
+ *
+ * Secure mode (the `tls` option): HTTPS with client certificates required. The WebHDFS endpoints
+ * need a user certificate whose CN is the user the NameNode's redirect names; the block endpoints
+ * need a service certificate (another DataNode) besides the block access token; `/health` and
+ * `/metrics` any valid certificate. Transfers to other DataNodes present this DataNode's service
+ * certificate.
  */
 import http from 'node:http'
+import https from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
 import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
@@ -20,6 +28,8 @@ import {
   BodySource,
   PipelineError,
   openBlockUpload,
+  secureTransferAgent,
+  transferAgent,
   writeOut,
   type BlockUpload,
   type TransferAck,
@@ -27,6 +37,8 @@ import {
 import type { BlockTokenChecker } from './block-token-checker.js'
 import type { ClientProtocolRpc, DatanodeProtocolRpc } from './namenode-client.js'
 import { handleWebHdfs, type DataNodeContext } from './webhdfs-handlers.js'
+import type { ServerTls } from '../security/server-tls.js'
+import type { CertificateKind } from '../security/subject.js'
 
 export interface DataNodeServerOptions {
   readonly store: BlockStore
@@ -50,6 +62,8 @@ export interface DataNodeServerOptions {
   readonly transferTimeoutMs?: number
   /** `complete` calls before a write gives up waiting for minimum replication. Default 10. */
   readonly completeRetries?: number
+  /** Secure mode: HTTPS with this service certificate, client certificates required. */
+  readonly tls?: ServerTls
   readonly logger?: Logger
 }
 
@@ -59,6 +73,7 @@ export class DataNodeServer {
   readonly #logger: Logger
   readonly #server: http.Server
   readonly #ctx: DataNodeContext
+  readonly #unwatch: (() => void) | undefined
   #httpAddress: string | undefined
   #xceivers = 0
   #writes = 0
@@ -69,7 +84,7 @@ export class DataNodeServer {
     this.#logger = (options.logger ?? pino({ level: 'silent' })).child({
       component: 'datanode.http',
     })
-    this.#server = http.createServer((req, res) => {
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
       this.#xceivers++
       const started = performance.now()
       res.on('close', () => {
@@ -77,7 +92,15 @@ export class DataNodeServer {
         this.#metrics.observe(opName(req), res.statusCode, performance.now() - started)
       })
       this.#route(req, res).catch((err: unknown) => this.#fail(res, err))
-    })
+    }
+    const tls = options.tls
+    if (tls === undefined) {
+      this.#server = http.createServer(onRequest)
+    } else {
+      const server = https.createServer(tls.verifier.serverOptions(tls.identity), onRequest)
+      this.#unwatch = tls.verifier.watch(server, tls.identity)
+      this.#server = server
+    }
     this.#server.keepAliveTimeout = 30_000
     const uuid = options.store.datanodeUuid
     this.#ctx = {
@@ -92,6 +115,10 @@ export class DataNodeServer {
       leaseRenewIntervalMs: options.leaseRenewIntervalMs ?? 30_000,
       transferTimeoutMs: options.transferTimeoutMs ?? 60_000,
       completeRetries: options.completeRetries ?? 10,
+      transferAgent:
+        tls === undefined
+          ? transferAgent
+          : secureTransferAgent(tls.verifier.clientOptions(tls.identity)),
     }
   }
 
@@ -99,6 +126,11 @@ export class DataNodeServer {
   get httpAddress(): string {
     if (this.#httpAddress === undefined) throw new FsError('IO_ERROR', 'DataNode not started')
     return this.#httpAddress
+  }
+
+  /** The agent of transfers to other DataNodes (secure mode: presenting the service certificate). */
+  get transferAgent(): http.Agent {
+    return this.#ctx.transferAgent
   }
 
   /** Requests in progress (HDFS xceiverCount). */
@@ -122,12 +154,15 @@ export class DataNodeServer {
       advertised = hostname()
     }
     if (advertised.includes(':')) advertised = `[${advertised}]`
-    this.#httpAddress = `http://${advertised}:${port}`
+    const scheme = this.#options.tls === undefined ? 'http' : 'https'
+    this.#httpAddress = `${scheme}://${advertised}:${port}`
     return this.#httpAddress
   }
 
   /** Stops accepting connections and closes idle and open ones. */
   async stop(): Promise<void> {
+    this.#unwatch?.()
+    if (this.#ctx.transferAgent !== transferAgent) this.#ctx.transferAgent.destroy()
     if (!this.#server.listening) return
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     this.#server.closeIdleConnections()
@@ -135,15 +170,34 @@ export class DataNodeServer {
     await closed
   }
 
+  /**
+   * Secure mode: the peer's certificate must be valid and of `kind` (any kind when undefined).
+   * Resolves to the CN of a user certificate.
+   * @throws FsError ACCESS_DENIED (403 AccessControlException) with the verifier's reason
+   */
+  async #authorize(req: IncomingMessage, kind: CertificateKind | undefined) {
+    const tls = this.#options.tls
+    if (tls === undefined) return undefined
+    const verdict = await tls.verifier.verifySocket(req.socket as TLSSocket, { kind })
+    if (!verdict.ok) {
+      req.resume()
+      this.#logger.info({ reason: verdict.reason, url: req.url }, 'request refused')
+      throw new FsError('ACCESS_DENIED', verdict.message)
+    }
+    return verdict.identity.kind === 'user' ? verdict.identity.cn : undefined
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const m = /^\/datanode\/v1\/blocks\/(\d+)$/.exec(url.pathname)
+    const webhdfs = url.pathname.startsWith('/webhdfs/v1/') || url.pathname === '/webhdfs/v1'
+    const cn = await this.#authorize(req, m !== null ? 'service' : webhdfs ? 'user' : undefined)
     if (m !== null) {
       const blockId = Number(m[1])
       if (req.method === 'PUT') return this.#receiveBlock(req, res, blockId, url.searchParams)
       if (req.method === 'GET') return this.#serveBlock(res, blockId, url.searchParams)
-    } else if (url.pathname.startsWith('/webhdfs/v1/') || url.pathname === '/webhdfs/v1') {
-      return handleWebHdfs(this.#ctx, req, res, url)
+    } else if (webhdfs) {
+      return handleWebHdfs(this.#ctx, req, res, url, cn)
     } else if (req.method === 'GET' && url.pathname === '/metrics') {
       return this.#serveMetrics(res)
     } else if (req.method === 'GET' && url.pathname === '/health') {
@@ -218,6 +272,7 @@ export class DataNodeServer {
           contentLength: len === undefined ? undefined : Number(len),
           timeoutMs: this.#ctx.transferTimeoutMs,
           token: token ?? undefined,
+          agent: this.#ctx.transferAgent,
         })
       }
       const w = writer

@@ -17,6 +17,7 @@ import { openBlockUpload } from './block-transfer.js'
 import { DataNodeServer } from './datanode-server.js'
 import { BlockTokenChecker } from './block-token-checker.js'
 import { NameNodeClient } from './namenode-client.js'
+import type { ServerTls } from '../security/server-tls.js'
 
 export interface DataNodeOptions {
   /** Data directory (block files, VERSION). */
@@ -40,6 +41,11 @@ export interface DataNodeOptions {
    * NameNodes started later are used and the configured ones may go. Default 10 000; 0 = never.
    */
   readonly namenodeRefreshIntervalMs?: number
+  /**
+   * Secure mode: serve HTTPS requiring client certificates, and present this service certificate
+   * to the NameNodes (https URLs) and to other DataNodes. Default: insecure plain HTTP.
+   */
+  readonly tls?: ServerTls
   /** Silent by default. */
   readonly logger?: Logger
 }
@@ -88,7 +94,10 @@ export class DataNode {
       chunkSizeBytes: o.chunkSizeBytes,
       syncOnClose: o.syncOnClose,
     })
-    this.#namenode = new NameNodeClient(o.namenodeUrls, { logger: this.#logger })
+    this.#namenode = new NameNodeClient(o.namenodeUrls, {
+      logger: this.#logger,
+      tls: o.tls === undefined ? undefined : o.tls.verifier.clientOptions(o.tls.identity),
+    })
     const nn = this.#namenode
     const datanodeUuid = this.#store.datanodeUuid
     this.#blockTokens = new BlockTokenChecker(() => nn.blockKeys({ datanodeUuid }))
@@ -100,6 +109,7 @@ export class DataNode {
       host: o.host,
       port: o.port,
       advertisedHost: o.advertisedHost,
+      tls: o.tls,
       logger: this.#logger,
     })
     const url = await this.#server.start()
@@ -127,6 +137,7 @@ export class DataNode {
     clearInterval(this.#reportTimer)
     await this.#beating
     await this.#server?.stop()
+    this.#namenode?.close()
   }
 
   /** Registers with the NameNode (again). */
@@ -244,6 +255,7 @@ export class DataNode {
     const upload = openBlockUpload(targets, r.blockId, r.genStamp, {
       contentLength: r.numBytes,
       token,
+      agent: this.#server?.transferAgent,
     })
     try {
       for await (const chunk of store.readReplica(r.blockId)) await upload.write(chunk)

@@ -17,8 +17,15 @@
  * `clientId` and a `callId` that stays the same across its failover attempts, so a NameNode that
  * committed the call and died before answering does not make the retry fail (e.g. `create`
  * without overwrite answering FileAlreadyExists for the file its own first attempt made).
+ *
+ * Transport: the global `fetch` (undici, keep-alive) in insecure mode; in secure mode (the `tls`
+ * option) `node:https` with a keep-alive Agent presenting the DataNode's service certificate and
+ * trusting only the installation's root CA. (Global `fetch` cannot present a client certificate
+ * without undici's own `Agent` as a `dispatcher`, i.e. a new dependency; `node:https` needs none.)
  */
 import { randomUUID } from 'node:crypto'
+import https from 'node:https'
+import type { ConnectionOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { FS_ERRORS, FsError, type FsErrorCode } from '../common/fs-error.js'
 import type {
@@ -146,7 +153,18 @@ export interface NameNodeClientOptions {
   readonly failoverPauseMs?: number
   /** Timeout of one `GET /namenodes` of {@link NameNodeClient.refresh}, ms. Default 2000. */
   readonly refreshTimeoutMs?: number
+  /**
+   * Secure mode: TLS client options (key, certificate, trusted CA) for HTTPS NameNode URLs, e.g.
+   * `verifier.clientOptions(serviceIdentity)`. Default: the global `fetch`, no client certificate.
+   */
+  readonly tls?: ConnectionOptions
   readonly logger?: Logger
+}
+
+/** A NameNode's answer: status and body text. */
+interface Answer {
+  readonly status: number
+  readonly text: string
 }
 
 /**
@@ -157,8 +175,9 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   readonly #configured: readonly string[]
   /** The configured URLs, then the learnt ones (replaced, never mutated). */
   #urls: readonly string[]
-  readonly #options: Required<Omit<NameNodeClientOptions, 'logger'>>
+  readonly #options: Required<Omit<NameNodeClientOptions, 'logger' | 'tls'>>
   readonly #logger: Logger | undefined
+  readonly #agent: https.Agent | undefined
   readonly #clientId = `dn-${randomUUID()}`
   #nextCallId = 0
   #active = 0
@@ -175,6 +194,54 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
       refreshTimeoutMs: options.refreshTimeoutMs ?? 2000,
     })
     this.#logger = options.logger
+    if (options.tls !== undefined) {
+      this.#agent = new https.Agent({ ...options.tls, keepAlive: true, maxSockets: 64 })
+    }
+  }
+
+  /** Closes idle kept-alive connections (secure mode; `fetch` manages its own). */
+  close(): void {
+    this.#agent?.destroy()
+  }
+
+  /**
+   * One HTTP exchange: `fetch` without TLS options, else `node:https` with the client
+   * certificate. Rejects on connection errors and timeouts (the callers fail over).
+   */
+  async #send(url: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number) {
+    const agent = this.#agent
+    if (agent === undefined) {
+      const res = await fetch(url, {
+        method,
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+        signal: AbortSignal.timeout(timeoutMs),
+      })
+      return { status: res.status, text: await res.text() }
+    }
+    return new Promise<Answer>((resolve, reject) => {
+      const headers: Record<string, string | number> = {}
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json'
+        headers['content-length'] = Buffer.byteLength(body)
+      }
+      const req = https.request(url, { method, headers, agent }, (res) => {
+        const parts: Buffer[] = []
+        res.on('data', (c: Buffer) => parts.push(c))
+        res.on('end', () => {
+          clearTimeout(timer)
+          resolve({ status: res.statusCode ?? 500, text: Buffer.concat(parts).toString('utf8') })
+        })
+        res.on('error', reject)
+      })
+      const timer = setTimeout(() => {
+        req.destroy(new FsError('IO_ERROR', `${url}: no answer within ${timeoutMs} ms`))
+      }, timeoutMs)
+      req.on('error', (err) => {
+        clearTimeout(timer)
+        reject(err)
+      })
+      req.end(body)
+    })
   }
 
   /**
@@ -184,14 +251,14 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
   async refresh(): Promise<readonly string[]> {
     for (const base of this.#urls) {
       try {
-        const res = await fetch(`${base}/namenodes`, {
-          signal: AbortSignal.timeout(this.#options.refreshTimeoutMs),
-        })
-        if (!res.ok) {
-          await res.body?.cancel()
-          continue
-        }
-        const { namenodes } = (await res.json()) as { namenodes?: { url?: unknown }[] }
+        const res = await this.#send(
+          `${base}/namenodes`,
+          'GET',
+          undefined,
+          this.#options.refreshTimeoutMs,
+        )
+        if (res.status !== 200) continue
+        const { namenodes } = JSON.parse(res.text) as { namenodes?: { url?: unknown }[] }
         if (!Array.isArray(namenodes)) break
         const live = namenodes.flatMap((n) => {
           const u = typeof n.url === 'string' ? tryNormalize(n.url) : undefined
@@ -274,21 +341,16 @@ export class NameNodeClient implements DatanodeProtocolRpc, ClientProtocolRpc {
       if (attempt > 0 && attempt % urls.length === 0) await sleep(failoverPauseMs)
       const base = urls[(start + attempt) % urls.length]!
       const url = `${base}/internal/v1/${family}/${method}`
-      let res: Response
+      let res: Answer
       try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: payload,
-          signal: AbortSignal.timeout(timeoutMs),
-        })
+        res = await this.#send(url, 'POST', payload, timeoutMs)
       } catch (err) {
         lastErr = err
         this.#logger?.debug({ url, err }, 'namenode unreachable, failing over')
         continue
       }
-      const text = await res.text()
-      if (res.ok) {
+      const text = res.text
+      if (res.status >= 200 && res.status < 300) {
         this.#activate(base)
         return { answered: true, value: (text === '' ? {} : JSON.parse(text)) as T }
       }

@@ -16,7 +16,7 @@
  * (`PUT …?fromBytes=<old length>`), as HDFS does; an inline file that outgrows the limit is
  * rewritten through blocks.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { FsError } from '../common/fs-error.js'
@@ -49,6 +49,8 @@ export interface DataNodeContext {
   readonly leaseRenewIntervalMs: number
   readonly transferTimeoutMs: number
   readonly completeRetries: number
+  /** The agent of DataNode ↔ DataNode transfers (secure mode: HTTPS with the service certificate). */
+  readonly transferAgent: Agent
 }
 
 const DEFAULT_BLOCK_SIZE_BYTES = 128 * 1024 * 1024
@@ -61,11 +63,27 @@ export async function handleWebHdfs(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
+  authenticatedUser?: string,
 ): Promise<void> {
   const q = url.searchParams
   const op = (q.get('op') ?? '').toUpperCase()
   const path = decodeURIComponent(url.pathname.slice('/webhdfs/v1'.length)) || '/'
-  const user = q.get('doas') ?? q.get('user.name') ?? STATIC_USER
+  let user = q.get('doas') ?? q.get('user.name') ?? STATIC_USER
+  if (authenticatedUser !== undefined) {
+    // Secure mode: the NameNode's redirect names the user it authorised; the client following
+    // it must hold that user's certificate.
+    for (const name of ['user.name', 'doas']) {
+      const v = q.get(name)
+      if (v !== null && v !== '' && v !== authenticatedUser) {
+        req.resume()
+        throw new FsError(
+          'ACCESS_DENIED',
+          `${name}=${v} does not match the client certificate, which identifies ${authenticatedUser}`,
+        )
+      }
+    }
+    user = authenticatedUser
+  }
   ctx.clientProtocol.prefer?.(q.get('namenoderpcaddress') ?? undefined)
   if (op === 'CREATE' && req.method === 'PUT') return create(ctx, req, res, path, user, q)
   if (op === 'APPEND' && req.method === 'POST') return append(ctx, req, res, path, user)
@@ -279,6 +297,7 @@ async function pushBlock(
     fromBytes: opts.fromBytes,
     timeoutMs: ctx.transferTimeoutMs,
     token: opts.token,
+    agent: ctx.transferAgent,
   })
   try {
     for await (const piece of spool.replay()) await upload.write(piece)
@@ -449,7 +468,14 @@ async function* readBlock(
     try {
       const it = local
         ? ctx.store.readReplica(lb.blockId, offset + done, length - done)
-        : fetchBlockRange(loc.httpAddress, lb.blockId, offset + done, length - done, lb.blockToken)
+        : fetchBlockRange(
+            loc.httpAddress,
+            lb.blockId,
+            offset + done,
+            length - done,
+            lb.blockToken,
+            ctx.transferAgent,
+          )
       for await (const chunk of it) {
         done += chunk.length
         yield chunk

@@ -14,11 +14,18 @@
  * DataNodes discover NameNodes added later from it); `PUT /admin/decommission?datanode=UUID`
  * (loopback) starts decommissioning a DataNode.
  *
- * Insecure mode only for now: the caller is whoever `user.name` says (Hadoop's simple auth).
+ * Insecure mode (the default): the caller is whoever `user.name` says (Hadoop's simple auth),
+ * over plain HTTP. Secure mode (the `tls` option): HTTPS only, a client certificate of this
+ * installation's CA required in the handshake, and each request authorised by its certificate
+ * ({@link NameNodeServer} `#authorize`): WebHDFS needs a user certificate and runs as its CN
+ * (`project__user`; a `user.name` or `doas` naming anyone else is refused), the internal
+ * endpoints need a service certificate (a DataNode), the rest any valid certificate.
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { pino } from 'pino'
 import type { Logger } from 'pino'
 import { FsError, isFsError } from '../common/fs-error.js'
@@ -34,6 +41,9 @@ import { renderStatusPage } from './status-page.js'
 import { isRedirectWithBody, routeWebHdfs } from './webhdfs/webhdfs-router.js'
 import type { LeaderStatus } from './leader-election.js'
 import type { WebHdfsDefaults, WebHdfsReply, WebHdfsServices } from './webhdfs/webhdfs-context.js'
+import type { ServerTls } from '../security/server-tls.js'
+import { ACCESS_CONTROL_EXCEPTION } from '../security/server-tls.js'
+import type { CertificateKind } from '../security/subject.js'
 
 /** Cluster settings a `SqlMetaEngine` exposes (optional on other engines). */
 interface EngineSettingsView {
@@ -80,12 +90,17 @@ export interface NameNodeServerOptions {
   readonly liveNamenodes?: () => Promise<readonly LiveNamenode[]>
   /** How long `/health` waits for the database before answering 503 DOWN, ms. Default 2000. */
   readonly healthTimeoutMs?: number
+  /**
+   * Secure mode: serve HTTPS with this service certificate and require client certificates
+   * checked by the verifier (see the module comment). Default: insecure plain HTTP.
+   */
+  readonly tls?: ServerTls
 }
 
 /** One entry of `GET /namenodes`. */
 export interface LiveNamenode {
   readonly id: number
-  /** Base URL (`http://host:port`). */
+  /** Base URL (`http://host:port`, `https://` in secure mode). */
   readonly url: string
 }
 
@@ -104,6 +119,8 @@ export class NameNodeServer {
   readonly #log: Logger
   readonly #audit: Logger
   readonly #server: Server
+  readonly #tls: ServerTls | undefined
+  #unwatch: (() => void) | undefined
   readonly #metrics = new OpMetrics('namenode')
   readonly #datanodes: DatanodeCache
   readonly #placement: BlockPlacement
@@ -158,9 +175,19 @@ export class NameNodeServer {
       datanodes: this.#datanodes,
       recordLoad: (uuid, xceivers) => this.#load.set(uuid, xceivers),
     }
-    this.#server = createServer({ keepAliveTimeout: 30_000 }, (req, res) =>
-      this.#onRequest(req, res),
-    )
+    this.#tls = options.tls
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#onRequest(req, res)
+    if (options.tls === undefined) {
+      this.#server = createServer({ keepAliveTimeout: 30_000 }, onRequest)
+    } else {
+      const { verifier, identity } = options.tls
+      const server = createHttpsServer(
+        { ...verifier.serverOptions(identity), keepAliveTimeout: 30_000 },
+        onRequest,
+      )
+      this.#unwatch = verifier.watch(server, identity)
+      this.#server = server
+    }
     // Answer CREATE/APPEND before the body is sent: no `100 Continue`, the 307 straight away
     // (curl -T would otherwise upload the whole file to the NameNode first).
     this.#server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
@@ -216,12 +243,20 @@ export class NameNodeServer {
     })
     const addr = this.#server.address() as AddressInfo
     const urlHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-    this.#baseUrl = (this.#options.publicUrl ?? `http://${urlHost}:${addr.port}`).replace(/\/$/, '')
-    this.#startedAtMs = Date.now()
-    this.#log.warn(
-      { url: this.#baseUrl },
-      'NameNode running in INSECURE mode: WebHDFS trusts the user.name parameter and serves plain HTTP. Do not expose it beyond a trusted network.',
+    const scheme = this.#tls === undefined ? 'http' : 'https'
+    this.#baseUrl = (this.#options.publicUrl ?? `${scheme}://${urlHost}:${addr.port}`).replace(
+      /\/$/,
+      '',
     )
+    this.#startedAtMs = Date.now()
+    if (this.#tls === undefined) {
+      this.#log.warn(
+        { url: this.#baseUrl },
+        'NameNode running in INSECURE mode: WebHDFS trusts the user.name parameter and serves plain HTTP. Do not expose it beyond a trusted network.',
+      )
+    } else {
+      this.#log.info({ url: this.#baseUrl }, 'secure mode: HTTPS, client certificates required')
+    }
     this.#log.info({ url: this.#baseUrl, namenodeId: this.#engine.namenodeId }, 'NameNode started')
     // Leader duties: skipped while another NameNode leads.
     this.#every(this.#options.replicationCheckIntervalMs ?? 3000, 'checkReplication', async () => {
@@ -240,6 +275,8 @@ export class NameNodeServer {
   async stop(): Promise<void> {
     for (const t of this.#timers) clearInterval(t)
     this.#timers.length = 0
+    this.#unwatch?.()
+    this.#unwatch = undefined
     if (!this.#server.listening) return
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     this.#server.closeAllConnections()
@@ -300,6 +337,51 @@ export class NameNodeServer {
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
     const { pathname, query } = splitUrl(req.url ?? '/')
+    if (this.#tls === undefined) {
+      this.#dispatch(req, res, pathname, query, undefined)
+      return
+    }
+    void this.#authorize(req, pathname).then(
+      (cn) => this.#dispatch(req, res, pathname, query, cn),
+      (err: unknown) => {
+        const e = toRemoteException(err, this.#log)
+        this.#closeIfBodyPending(req, res)
+        sendJson(res, e.status, e.body)
+        this.#metrics.observe('refused', e.status, 0)
+      },
+    )
+  }
+
+  /**
+   * Secure mode: checks the peer certificate of the request's connection for the endpoint.
+   * WebHDFS needs a user certificate and resolves to its CN; `/internal/v1/*` needs a service
+   * certificate (a DataNode, acting for the user its request names, whom it authenticated
+   * itself); everything else any valid certificate. Revocation is checked in the database on the
+   * connection's first request (the verifier).
+   * @throws RemoteError 403 AccessControlException with the verifier's reason
+   */
+  async #authorize(req: IncomingMessage, pathname: string): Promise<string | undefined> {
+    const tls = this.#tls!
+    const kind: CertificateKind | undefined = isWebHdfs(pathname)
+      ? 'user'
+      : pathname.startsWith('/internal/v1/')
+        ? 'service'
+        : undefined
+    const verdict = await tls.verifier.verifySocket(req.socket as TLSSocket, { kind })
+    if (!verdict.ok) {
+      this.#log.info({ reason: verdict.reason, path: pathname }, 'request refused')
+      throw new RemoteError(ACCESS_CONTROL_EXCEPTION, 403, verdict.message)
+    }
+    return verdict.identity.kind === 'user' ? verdict.identity.cn : undefined
+  }
+
+  #dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    query: string,
+    authenticatedUser: string | undefined,
+  ): void {
     if (pathname === '/admin/drain') {
       this.#serveDrain(req, res)
     } else if (pathname === '/admin/decommission') {
@@ -316,7 +398,13 @@ export class NameNodeServer {
       )
       this.#metrics.observe('standby', 403, 0)
     } else if (isWebHdfs(pathname)) {
-      void this.#serveWebHdfs(req, res, pathname.slice(WEBHDFS_PREFIX.length), query)
+      void this.#serveWebHdfs(
+        req,
+        res,
+        pathname.slice(WEBHDFS_PREFIX.length),
+        query,
+        authenticatedUser,
+      )
     } else if (pathname.startsWith('/internal/v1/')) {
       void this.#serveInternal(req, res, pathname)
     } else if (req.method === 'GET' || req.method === 'HEAD') {
@@ -335,6 +423,7 @@ export class NameNodeServer {
     res: ServerResponse,
     pathSuffix: string,
     query: string,
+    authenticatedUser: string | undefined,
   ): Promise<void> {
     const started = performance.now()
     const method = req.method ?? 'GET'
@@ -347,6 +436,7 @@ export class NameNodeServer {
         pathSuffix,
         query,
         req.socket.remoteAddress ?? '',
+        authenticatedUser,
       )
       op = routed.op
       const reply = await routed.run()

@@ -175,6 +175,7 @@ export function routeWebHdfs(
   rawPathSuffix: string,
   query: string,
   ip = '',
+  authenticatedUser?: string,
 ): RoutedOp {
   const params = new WebHdfsParams(parseQuery(query))
   const opRaw = params.get('op')
@@ -201,7 +202,10 @@ export function routeWebHdfs(
   return {
     op,
     run: async () => {
-      const user = effectiveUser(svc, params)
+      const user =
+        authenticatedUser === undefined
+          ? effectiveUser(svc, params)
+          : certifiedUser(params, authenticatedUser)
       const path = decodeWebHdfsPath(rawPathSuffix)
       const dst = params.get('destination')
       try {
@@ -235,6 +239,33 @@ function effectiveUser(svc: WebHdfsServices, params: WebHdfsParams): string {
     )
   }
   return doas
+}
+
+/**
+ * Secure mode: the caller is the CN of its certificate. A `user.name` naming anyone else is
+ * refused rather than ignored (a client that believes it acts as someone else should learn it
+ * does not), and so is a `doas` for another user: impersonation needs a proxy-user policy for
+ * certificate identities, which secure mode does not have yet.
+ * @throws RemoteError 403 AccessControlException
+ */
+function certifiedUser(params: WebHdfsParams, cn: string): string {
+  const userName = params.get('user.name')
+  if (userName !== undefined && userName !== '' && userName !== cn) {
+    throw new RemoteError(
+      'org.apache.hadoop.security.AccessControlException',
+      403,
+      `user.name=${userName} does not match the client certificate, which identifies ${cn}`,
+    )
+  }
+  const doas = params.get('doas')
+  if (doas !== undefined && doas !== '' && doas !== cn) {
+    throw new RemoteError(
+      'org.apache.hadoop.security.AccessControlException',
+      403,
+      `doas=${doas} refused: ${cn} may not impersonate other users in secure mode`,
+    )
+  }
+  return cn
 }
 
 /**
