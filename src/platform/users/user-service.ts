@@ -199,6 +199,7 @@ export class UserService {
   readonly #sessionTtlMs: number
   readonly #issuer: string
   readonly #sessionKey: Uint8Array | undefined
+  readonly #ldapGroupMapping: Readonly<Record<string, string>>
   #signer: Promise<SessionSigner> | undefined
 
   /**
@@ -216,6 +217,7 @@ export class UserService {
     this.#ownsPool = ownsPool
     this.#box = options.secretKey !== undefined ? new SecretBox(options.secretKey) : undefined
     this.#ldap = options.ldap !== undefined ? new LdapAuthenticator(options.ldap) : undefined
+    this.#ldapGroupMapping = Object.freeze({ ...options.ldap?.groupMapping })
     this.#clock = options.clock ?? Date.now
     this.#log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'platform.users' })
     this.#policy = Object.freeze({ ...DEFAULT_PASSWORD_POLICY, ...options.passwordPolicy })
@@ -439,13 +441,13 @@ export class UserService {
     return rows.map(userFromRow)
   }
 
-  /** The Hops groups of a user (from LDAP group mapping). */
+  /** The groups of a user on the filesystem (`user_groups`: from LDAP group mapping, projects). */
   async groupsOf(username: string): Promise<string[]> {
     const row = await this.#requireRow(username)
     const rows = await this.#read((txn) =>
       txn.all<{ group_name: string }>(
-        'SELECT group_name FROM user_groups WHERE user_id = ? ORDER BY group_name',
-        [row.id],
+        'SELECT group_name FROM user_groups WHERE user_name = ? ORDER BY group_name',
+        [row.username],
       ),
     )
     return rows.map((r) => r.group_name)
@@ -882,7 +884,7 @@ export class UserService {
       )
     }
     const refresh = async (txn: SqlTxn): Promise<UserRow> => {
-      let current = await this.#rowByName(txn, username)
+      const current = await this.#rowByName(txn, username)
       if (current === undefined) {
         await this.#insertUser(txn, {
           username,
@@ -900,7 +902,6 @@ export class UserService {
           outcome: 'allowed',
           details: { role, source: 'ldap', ldapGroups: identity.ldapGroups },
         })
-        current = (await this.#rowByName(txn, username))!
       } else {
         const roleChanged = current.role !== role
         await txn.run(
@@ -925,13 +926,7 @@ export class UserService {
           })
         }
       }
-      await txn.run("DELETE FROM user_groups WHERE user_id = ? AND source = 'ldap'", [current.id])
-      for (const group of identity.groups) {
-        await txn.run(
-          "INSERT INTO user_groups (user_id, group_name, source) VALUES (?, ?, 'ldap')",
-          [current.id, group],
-        )
-      }
+      await this.#syncLdapGroups(txn, username, identity.groups)
       return (await this.#rowByName(txn, username))!
     }
     return this.#write(refresh).catch((err: unknown) => {
@@ -939,6 +934,28 @@ export class UserService {
       if (this.#profile.isUniqueViolation(err)) return this.#write(refresh)
       throw err
     })
+  }
+
+  /**
+   * Puts the user in the Hops groups its LDAP groups map to, and out of the other groups the
+   * mapping manages, in the filesystem's `user_groups` table; groups outside the mapping (project
+   * groups, set by the platform) are left alone.
+   */
+  async #syncLdapGroups(txn: SqlTxn, username: string, groups: readonly string[]): Promise<void> {
+    const managed = new Set(Object.values(this.#ldapGroupMapping))
+    for (const group of managed) {
+      if (groups.includes(group)) {
+        await txn.run(
+          `INSERT INTO user_groups (user_name, group_name) VALUES (?, ?)${this.#profile.onConflict('user_name, group_name')}`,
+          [username, group],
+        )
+      } else {
+        await txn.run('DELETE FROM user_groups WHERE user_name = ? AND group_name = ?', [
+          username,
+          group,
+        ])
+      }
+    }
   }
 
   // ---------------------------------------------------------------- TOTP

@@ -1,6 +1,6 @@
 /**
- * Platform users and login (src/platform/users): accounts, TOTP recovery codes, API keys, groups
- * from LDAP, the service's own secrets (the session-signing key, encrypted) and the audit log of
+ * Platform users and login (src/platform/users): accounts, TOTP recovery codes, API keys, the
+ * service's own secrets (the session-signing key, encrypted) and the audit log of
  * security-relevant actions. Secrets are never stored in the clear: password hashes (argon2id),
  * recovery-code and API-key hashes, TOTP secrets and keys encrypted with the installation's key.
  */
@@ -54,13 +54,6 @@ CREATE TABLE IF NOT EXISTS api_keys (
   revoked_at ${t.bigint}
 );
 ${t.createIndex} api_keys_user ON api_keys (user_id);
-
-CREATE TABLE IF NOT EXISTS user_groups (
-  user_id ${t.bigint} NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  group_name ${t.text} NOT NULL,
-  source ${t.text} NOT NULL,
-  PRIMARY KEY (user_id, group_name)
-);
 
 CREATE TABLE IF NOT EXISTS auth_secrets (
   name ${t.text} PRIMARY KEY,
