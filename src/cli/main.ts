@@ -9,6 +9,7 @@ import { registerDfsCommand } from './commands/dfs.js'
 import { registerMetaCommands } from './commands/meta.js'
 import { registerNameNodeCommand } from './commands/namenode.js'
 import { registerUpCommand } from './commands/up.js'
+import { registerUserCommands } from './commands/user.js'
 
 // `hops … | head`: a closed pipe ends the output, as it does for other command-line tools.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -27,4 +28,5 @@ registerDataNodeCommand(program)
 registerMetaCommands(program)
 registerDfsCommand(program)
 registerCaCommands(program)
+registerUserCommands(program)
 await program.parseAsync(process.argv)
