@@ -67,6 +67,20 @@ export const DATANODE_CONFIG = {
     doc: 'fsync block files when they are finished',
     hadoop: { name: 'dfs.datanode.synconclose' },
   },
+  secure: {
+    type: 'bool',
+    default: false,
+    doc: 'secure mode: HTTPS only, client certificates required, service certificate towards NameNodes and DataNodes',
+  },
+  tlsDir: {
+    type: 'string',
+    doc: "secure mode: directory with this host's service certificate (key.pem, cert.pem, ca.pem; or what hops ca issue-service -o writes)",
+  },
+  meta: {
+    type: 'string',
+    secret: true,
+    doc: 'secure mode: metadata database URL, read by the certificate verifier (CA certificates, CRLs, revocations); a read-only database user suffices',
+  },
   logLevel: { type: 'string', default: 'info', values: LOG_LEVELS, doc: 'log level' },
 } as const satisfies ConfigSpec
 

@@ -7,9 +7,12 @@
 import type { Logger } from 'pino'
 import type { DataNodeConfig } from './config.js'
 import { DataNode } from './datanode.js'
+import { openServerTls } from '../security/server-tls.js'
 
 /** Starts a DataNode from its configuration. */
 export async function startDataNode(config: DataNodeConfig, logger: Logger): Promise<DataNode> {
+  // Secure mode: the verifier reads revocations from the metadata database (see DataNodeConfig.meta).
+  const tls = config.secure ? await openServerTls(config.meta, config.tlsDir, logger) : undefined
   const dn = new DataNode({
     dir: config.dir,
     namenodeUrls: config.namenodes,
@@ -21,8 +24,14 @@ export async function startDataNode(config: DataNodeConfig, logger: Logger): Pro
     namenodeRefreshIntervalMs: config.namenodeRefreshIntervalMs,
     chunkSizeBytes: config.chunkSizeBytes,
     syncOnClose: config.syncOnClose,
+    tls,
     logger,
   })
-  await dn.start()
+  try {
+    await dn.start()
+  } catch (err) {
+    await tls?.verifier.close()
+    throw err
+  }
   return dn
 }

@@ -103,6 +103,15 @@ export const NAMENODE_CONFIG = {
     max: 600_000,
     doc: 'how long a request waits for an unreachable metadata database (retrying) before it is answered RetriableException, ms',
   },
+  secure: {
+    type: 'bool',
+    default: false,
+    doc: 'secure mode: HTTPS only, client certificates required, identities from certificates, block access tokens on',
+  },
+  tlsDir: {
+    type: 'string',
+    doc: "secure mode: directory with this host's service certificate (key.pem, cert.pem, ca.pem; or what hops ca issue-service -o writes)",
+  },
   logLevel: { type: 'string', default: 'info', values: LOG_LEVELS, doc: 'log level' },
 } as const satisfies ConfigSpec
 

@@ -13,6 +13,8 @@ import { namenodeDeadAfterMs } from './config.js'
 import type { NameNodeConfig } from './config.js'
 import { LeaderElection } from './leader-election.js'
 import { NameNodeServer } from './namenode-server.js'
+import { openServerTls } from '../security/server-tls.js'
+import type { ServerTls } from '../security/server-tls.js'
 
 /** A running NameNode process's parts. */
 export interface RunningNameNode {
@@ -38,14 +40,29 @@ export async function startNameNode(
     ...(config.replication !== undefined ? { defaultReplication: config.replication } : {}),
     ...(config.blockSize !== undefined ? { defaultBlockSize: config.blockSize } : {}),
   }
-  const engine = await openMetaEngine(config.meta, {
-    poolSize: config.poolSize,
-    unavailableRetryMs: config.metaUnavailableRetryMs,
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    settings,
-    initialSettings: { ...settings, superuser: config.superuser ?? userInfo().username },
-    address: config.publicUrl ?? `http://${config.host}:${config.port}`,
-  })
+  // Secure mode: the verifier reads the CA's state from the same database.
+  const tls: ServerTls | undefined = config.secure
+    ? await openServerTls(config.meta, config.tlsDir, logger)
+    : undefined
+  const scheme = tls === undefined ? 'http' : 'https'
+  let engine: SqlMetaEngine
+  try {
+    engine = await openMetaEngine(config.meta, {
+      poolSize: config.poolSize,
+      unavailableRetryMs: config.metaUnavailableRetryMs,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      settings,
+      initialSettings: { ...settings, superuser: config.superuser ?? userInfo().username },
+      address: config.publicUrl ?? `${scheme}://${config.host}:${config.port}`,
+    })
+    // Secure mode turns block access tokens on for the cluster (stored: every NameNode signs).
+    if (tls !== undefined && !engine.settings.blockAccessTokens) {
+      await engine.updateSettings({ blockAccessTokens: true })
+    }
+  } catch (err) {
+    await tls?.verifier.close()
+    throw err
+  }
   const election = new LeaderElection({
     selfId: engine.namenodeId,
     listNamenodes: () => engine.listNamenodes(),
@@ -63,6 +80,7 @@ export async function startNameNode(
     housekeepingIntervalMs: config.housekeepingIntervalMs,
     staticUser: config.staticUser,
     lsLimit: config.lsLimit,
+    tls,
     leader: election,
     // The live rows of the last election round, with the address each NameNode registered.
     liveNamenodes: async () => {
@@ -80,6 +98,7 @@ export async function startNameNode(
     await election.stop()
     await server.stop()
     await engine.close()
+    await tls?.verifier.close()
     throw err
   }
   let stopping: Promise<void> | undefined
@@ -93,6 +112,7 @@ export async function startNameNode(
         await election.stop()
         await server.stop()
         await engine.close()
+        await tls?.verifier.close()
       })()
       return stopping
     },

@@ -1,13 +1,16 @@
 /**
  * `hops up` as a user runs it: a real process with --data-dir and --port, files written through
  * `hops dfs`, Ctrl-C (SIGINT) stops it cleanly, a restart keeps every file; every server
- * answers /metrics and /health.
+ * answers /metrics and /health. `hops up --secure`: HTTPS with client certificates, the user's
+ * bundle written under $HOME/.hops/certs, `hops dfs` using it with no flags, curl without a
+ * certificate refused.
  */
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
+import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { promisify } from 'node:util'
@@ -21,12 +24,13 @@ const HOPS = join(import.meta.dirname, '..', '..', 'bin', 'hops.js')
 async function hopsUp(
   dataDir: string,
   port: number,
+  extra: { args?: string[]; env?: Record<string, string> } = {},
 ): Promise<{ child: ChildProcess; out: string }> {
   const child = spawn(
     process.execPath,
-    [HOPS, 'up', '--data-dir', dataDir, '--port', String(port)],
+    [HOPS, 'up', '--data-dir', dataDir, '--port', String(port), ...(extra.args ?? [])],
     {
-      env: { ...process.env, HOPS_LOG_LEVEL: 'warn' },
+      env: { ...process.env, HOPS_LOG_LEVEL: 'warn', ...extra.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -115,6 +119,71 @@ describe('hops up', () => {
     assert.match(ls.stdout, /Found 2 items/)
     second.child.kill('SIGINT')
     assert.equal(await stopped(second.child), 0)
+  })
+
+  it('--secure: HTTPS with client certificates; hops dfs finds the written bundle', async () => {
+    const dataDir = tmpDir()
+    const home = tmpDir('hops-home-')
+    const port = await freePort()
+    const nn = `https://127.0.0.1:${port}`
+    const env = { HOME: home, HOPS_CA_SECRET: '' }
+    const up = await hopsUp(dataDir, port, { args: ['--secure'], env })
+    children.push(up.child)
+    const me = userInfo().username
+    const certDir = join(home, '.hops', 'certs', `default__${me}`)
+    assert.match(up.out, /secure mode: HTTPS, client certificates required, you are default__/)
+    assert.ok(up.out.includes(certDir), up.out)
+    assert.ok(up.out.includes(join(dataDir, 'ca-secret')), up.out)
+    const secret = (await readFile(join(dataDir, 'ca-secret'), 'utf8')).trim()
+    assert.ok(!up.out.includes(secret), 'the CA secret is never printed')
+    assert.equal((await stat(join(dataDir, 'ca-secret'))).mode & 0o777, 0o600)
+    assert.equal((await stat(join(certDir, 'key.pem'))).mode & 0o777, 0o600)
+
+    // hops dfs with no flags: the default NameNode becomes https, the identity the certificate.
+    const dfsEnv: NodeJS.ProcessEnv = { ...process.env, HOME: home, HADOOP_USER_NAME: me }
+    delete dfsEnv.HOPS_CERT_DIR
+    delete dfsEnv.HOPS_NAMENODE
+    const dfs = (...args: string[]) =>
+      run(process.execPath, [HOPS, 'dfs', '--namenode', nn, ...args], { env: dfsEnv })
+    const local = join(tmpDir(), 'a.bin')
+    const data = randomBytes(300 * 1024)
+    await writeFile(local, data)
+    await dfs('-mkdir', '-p', `/user/default__${me}`)
+    await dfs('-put', local, `/user/default__${me}/a.bin`)
+    const cat = await run(process.execPath, [HOPS, 'dfs', '-cat', `/user/default__${me}/a.bin`], {
+      env: { ...dfsEnv, HOPS_NAMENODE: nn },
+      encoding: 'buffer',
+      maxBuffer: 1 << 24,
+    })
+    assert.ok(Buffer.compare(cat.stdout, data) === 0)
+    const ls = await dfs('-ls', `/user/default__${me}`)
+    assert.match(ls.stdout, new RegExp(`default__${me} +supergroup +307200 `))
+
+    // curl with the bundle works; without a client certificate it is refused.
+    const url = `${nn}/webhdfs/v1/user/default__${me}/a.bin?op=GETFILESTATUS`
+    const tls = ['--cacert', join(certDir, 'ca.pem')]
+    const ok = await run('curl', [
+      '-sf',
+      ...tls,
+      '--cert',
+      join(certDir, 'cert.pem'),
+      '--key',
+      join(certDir, 'key.pem'),
+      url,
+    ])
+    assert.match(ok.stdout, /"length":307200/)
+    await assert.rejects(run('curl', ['-sf', ...tls, url]))
+    await assert.rejects(run('curl', ['-sf', `http://127.0.0.1:${port}/health`]))
+
+    up.child.kill('SIGINT')
+    assert.equal(await stopped(up.child), 0)
+    // A restart reuses the CA, the secret and the certificates.
+    const again = await hopsUp(dataDir, port, { args: ['--secure'], env })
+    children.push(again.child)
+    const ls2 = await dfs('-ls', `/user/default__${me}`)
+    assert.match(ls2.stdout, /Found 1 items/)
+    again.child.kill('SIGINT')
+    assert.equal(await stopped(again.child), 0)
   })
 
   it('refuses a bad --port with a one-line error', async () => {

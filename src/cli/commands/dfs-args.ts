@@ -4,8 +4,10 @@
  * `-rm -skipTrash`, `-setfacl --set spec`) is not what commander expects: global options, each
  * command's flags (Hadoop `CommandFormat`), paths, globs, chmod modes and chown owners.
  */
-import { userInfo } from 'node:os'
-import { posix } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir, userInfo } from 'node:os'
+import { join, posix } from 'node:path'
+import { commonNameOf, userCertDir } from '../../security/tls-bundle.js'
 
 /** A usage error: Hadoop prints `-cmd: message` plus the command's usage and exits -1 (255). */
 export class UsageError extends Error {
@@ -15,16 +17,25 @@ export class UsageError extends Error {
 /** Options that apply to every `hops dfs` command. */
 export interface DfsGlobalOptions {
   readonly namenodes: string[]
+  /** The user: `-u`, else the certificate's CN in secure mode, else the OS user. */
   readonly user: string
+  /** Secure mode: the certificate bundle directory (absent: insecure, `user.name`). */
+  readonly certDir?: string
 }
 
 /** Default NameNode when neither `--namenode` nor `HOPS_NAMENODE` is given. */
 export const DEFAULT_NAMENODE = 'http://127.0.0.1:9870'
+/** Default NameNode in secure mode (a certificate bundle in use). */
+export const DEFAULT_SECURE_NAMENODE = 'https://127.0.0.1:9870'
 
 /**
  * Splits `hops dfs` argv into global options and the command. Global options come before the
  * command (`--namenode URL[,URL…]`, `-fs URL`, `-u/--user NAME`); `--namenode` and `--user` are
  * also taken after it (they clash with no FsShell option).
+ *
+ * Secure mode: `--cert-dir DIR` (default `HOPS_CERT_DIR`, else
+ * `~/.hops/certs/<HOPS_PROJECT or default>__<user>/` when it exists) names the user's certificate
+ * bundle; the identity is then its CN, the default NameNode `https://127.0.0.1:9870`.
  */
 export function parseGlobalArgs(
   argv: readonly string[],
@@ -32,6 +43,7 @@ export function parseGlobalArgs(
 ): { global: DfsGlobalOptions; command: string | undefined; args: string[] } {
   let namenode: string | undefined
   let user: string | undefined
+  let certDir: string | undefined
   const rest: string[] = []
   let command: string | undefined
   for (let i = 0; i < argv.length; i++) {
@@ -41,24 +53,49 @@ export function parseGlobalArgs(
       if (v === undefined) throw new UsageError(`${arg} needs a value`)
       return v
     }
-    const long = /^--(namenode|user)=(.*)$/.exec(arg)
+    const long = /^--(namenode|user|cert-dir)=(.*)$/.exec(arg)
     if (long) {
       if (long[1] === 'namenode') namenode = long[2]
+      else if (long[1] === 'cert-dir') certDir = long[2]
       else user = long[2]
     } else if (arg === '--namenode') namenode = takeValue()
+    else if (arg === '--cert-dir') certDir = takeValue()
     else if (arg === '--user') user = takeValue()
     else if (command === undefined && (arg === '-fs' || arg === '--fs')) namenode = takeValue()
     else if (command === undefined && arg === '-u') user = takeValue()
     else if (command === undefined) command = arg
     else rest.push(arg)
   }
-  const list = (namenode ?? env.HOPS_NAMENODE ?? DEFAULT_NAMENODE)
+  const osUser = user ?? env.HADOOP_USER_NAME ?? userInfo().username
+  certDir ??= env.HOPS_CERT_DIR
+  if (certDir === undefined) {
+    const dflt = userCertDir(`${env.HOPS_PROJECT ?? 'default'}__${osUser}`, env.HOME ?? homedir())
+    if (existsSync(join(dflt, 'key.pem'))) certDir = dflt
+  }
+  const dfltNamenode = certDir === undefined ? DEFAULT_NAMENODE : DEFAULT_SECURE_NAMENODE
+  const list = (namenode ?? env.HOPS_NAMENODE ?? dfltNamenode)
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => s.replace(/^webhdfs:/, 'http:').replace(/^swebhdfs:/, 'https:'))
+  // A certificate only means something over HTTPS: against http:// NameNodes it stays unused
+  // (a bundle left in ~/.hops/certs must not change how an insecure cluster is addressed).
+  if (!list.some((u) => u.startsWith('https:'))) certDir = undefined
+  let certUser: string | undefined
+  if (certDir !== undefined) {
+    try {
+      const certFile = join(certDir, 'cert.pem')
+      if (existsSync(certFile)) certUser = commonNameOf(readFileSync(certFile, 'utf8'))
+    } catch (err) {
+      throw new UsageError(`--cert-dir ${certDir}: ${(err as Error).message}`)
+    }
+  }
   return {
-    global: { namenodes: list, user: user ?? env.HADOOP_USER_NAME ?? userInfo().username },
+    global: {
+      namenodes: list,
+      user: user ?? certUser ?? osUser,
+      ...(certDir === undefined ? {} : { certDir }),
+    },
     command,
     args: rest,
   }

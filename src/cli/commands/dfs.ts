@@ -3,7 +3,9 @@
  * (`dfs-args.ts`) so that Hadoop's spelling works: `hops dfs -ls -R /`, `hops dfs -rm -r -skipTrash
  * /tmp/x`. Global options come before the command: `--namenode URL[,URL…]` (default
  * `HOPS_NAMENODE`, else `http://127.0.0.1:9870`; several URLs fail over), `-u/--user NAME`
- * (default `HADOOP_USER_NAME`, else the OS user).
+ * (default `HADOOP_USER_NAME`, else the OS user), `--cert-dir DIR` (secure mode: the user's
+ * certificate bundle; default `HOPS_CERT_DIR`, else `~/.hops/certs/default__<user>/` when present;
+ * the identity is then the certificate's CN and `user.name` is not sent).
  *
  * Exit codes follow Hadoop's FsShell: 0 on success; 1 when a command reported an error (printed
  * as `ls: \`/nope': No such file or directory`); 255 (FsShell's -1) for usage errors (`-ls:
@@ -92,7 +94,7 @@ export const DFS_COMMANDS: Readonly<Record<string, DfsCommandSpec>> = {
   touchz: { usage: '-touchz <path> ...', run: touchzCommand },
 }
 
-const USAGE_PREFIX = 'Usage: hops dfs [--namenode URL[,URL...]] [-u USER]'
+const USAGE_PREFIX = 'Usage: hops dfs [--namenode URL[,URL...]] [-u USER] [--cert-dir DIR]'
 
 function printUsage(out: DfsIo['stdout']): void {
   out.write(`${USAGE_PREFIX}\n`)
@@ -142,7 +144,11 @@ export async function runDfs(
   }
   let fs: FileSystem
   try {
-    fs = new FileSystem({ namenodes: global.namenodes, user: global.user })
+    fs = new FileSystem(
+      global.certDir === undefined
+        ? { namenodes: global.namenodes, user: global.user }
+        : { namenodes: global.namenodes, tls: global.certDir },
+    )
   } catch (err) {
     io.stderr.write(`${command}: ${(err as Error).message}\n`)
     return 255

@@ -2,6 +2,10 @@
  * `hops up`: the embedded default on this machine — SQLite metadata in the data directory, one
  * NameNode (WebHDFS on `--port`) and three DataNodes (each its own directory and port) in one
  * process. Ctrl-C stops it cleanly; a restart keeps every file.
+ *
+ * `--secure`: HTTPS with client certificates everywhere (see `cluster/secure-setup.ts`); the
+ * user's certificate (`default__<user>`) is written to `~/.hops/certs/default__<user>/`, where
+ * `hops dfs` finds it with no flags.
  */
 import type { Command } from 'commander'
 import { userInfo } from 'node:os'
@@ -16,6 +20,7 @@ interface UpOptions {
   readonly port: string
   readonly host: string
   readonly datanodes: string
+  readonly secure?: boolean
 }
 
 function portArg(value: string, name: string, min: number): number {
@@ -35,6 +40,10 @@ export function registerUpCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--datanodes <n>', 'number of DataNodes', '3')
     .option('--meta <url>', 'metadata database URL (default sqlite:<data-dir>/meta.db)')
+    .option(
+      '--secure',
+      'HTTPS with client certificates (CA secret: HOPS_CA_SECRET or <data-dir>/ca-secret)',
+    )
     .action(async (options: UpOptions) => {
       let port: number
       let datanodes: number
@@ -52,6 +61,8 @@ export function registerUpCommand(program: Command): void {
       })
       const dataDir = dataDirOf(options)
       const metaUrl = metaUrlOf(options)
+      const osUser = userInfo().username
+      const secure = options.secure === true
       const cluster = await startLocalCluster({
         dataDir,
         metaUrl,
@@ -61,30 +72,53 @@ export function registerUpCommand(program: Command): void {
         logger: log,
         engine: {
           housekeepingIntervalMs: 1000,
-          initialSettings: { superuser: userInfo().username },
+          // Secure mode: the identity is the certificate's CN, default__<user>.
+          initialSettings: { superuser: secure ? `default__${osUser}` : osUser },
         },
+        ...(secure ? { secure: { user: osUser } } : {}),
       }).catch((err: unknown) => {
         process.stderr.write(`hops up: ${(err as Error).message}\n`)
         process.exit(1)
       })
       const url = cluster.namenodeUrl
-      process.stdout.write(
-        [
-          '',
-          `Hops is up (insecure mode: identities come from user.name).`,
-          `  NameNode + WebHDFS  ${url}/webhdfs/v1/   (cluster overview: ${url}/)`,
-          `  DataNodes           ${cluster.datanodes.map((d) => d.httpAddress).join('  ')}`,
-          `  metadata            ${redactUrl(metaUrl)}`,
-          `  data                ${dataDir}`,
-          '',
-          'Try:',
-          `  npx hops dfs --namenode ${url} -mkdir -p /user/${userInfo().username}`,
-          `  npx hops dfs --namenode ${url} -put README.md /user/${userInfo().username}/`,
-          `  curl -L "${url}/webhdfs/v1/user/${userInfo().username}/README.md?op=OPEN&user.name=${userInfo().username}"`,
-          'Ctrl-C stops.',
-          '',
-        ].join('\n'),
-      )
+      const common = [
+        `  NameNode + WebHDFS  ${url}/webhdfs/v1/   (cluster overview: ${url}/)`,
+        `  DataNodes           ${cluster.datanodes.map((d) => d.httpAddress).join('  ')}`,
+        `  metadata            ${redactUrl(metaUrl)}`,
+        `  data                ${dataDir}`,
+        '',
+      ]
+      const sec = cluster.secure
+      const lines =
+        sec === undefined
+          ? [
+              '',
+              `Hops is up (insecure mode: identities come from user.name).`,
+              ...common,
+              'Try:',
+              `  npx hops dfs --namenode ${url} -mkdir -p /user/${osUser}`,
+              `  npx hops dfs --namenode ${url} -put README.md /user/${osUser}/`,
+              `  curl -L "${url}/webhdfs/v1/user/${osUser}/README.md?op=OPEN&user.name=${osUser}"`,
+              'Ctrl-C stops.',
+              '',
+            ]
+          : [
+              '',
+              `Hops is up in secure mode: HTTPS, client certificates required, you are ${sec.userCn}.`,
+              ...common,
+              `  your certificate    ${sec.userCertDir}/ (key.pem, cert.pem, chain.pem, ca.pem)`,
+              ...(sec.secretFile === undefined
+                ? ['  CA secret           from HOPS_CA_SECRET']
+                : [`  CA secret           ${sec.secretFile} (keep it private)`]),
+              '',
+              'Try:',
+              `  npx hops dfs --namenode ${url} -mkdir -p /user/${sec.userCn}`,
+              `  npx hops dfs --namenode ${url} -put README.md /user/${sec.userCn}/`,
+              `  curl --cert ${sec.userCertDir}/cert.pem --key ${sec.userCertDir}/key.pem --cacert ${sec.userCertDir}/ca.pem -L "${url}/webhdfs/v1/user/${sec.userCn}/README.md?op=OPEN"`,
+              'Ctrl-C stops.',
+              '',
+            ]
+      process.stdout.write(lines.join('\n'))
       let stopping = false
       const stop = (): void => {
         if (stopping) return
