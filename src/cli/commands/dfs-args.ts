@@ -4,10 +4,10 @@
  * `-rm -skipTrash`, `-setfacl --set spec`) is not what commander expects: global options, each
  * command's flags (Hadoop `CommandFormat`), paths, globs, chmod modes and chown owners.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { homedir, userInfo } from 'node:os'
 import { join, posix } from 'node:path'
-import { commonNameOf, userCertDir } from '../../security/tls-bundle.js'
+import { commonNameOf, readBundleDir, userCertDir } from '../../security/tls-bundle.js'
 
 /** A usage error: Hadoop prints `-cmd: message` plus the command's usage and exits -1 (255). */
 export class UsageError extends Error {
@@ -84,8 +84,7 @@ export function parseGlobalArgs(
   let certUser: string | undefined
   if (certDir !== undefined) {
     try {
-      const certFile = join(certDir, 'cert.pem')
-      if (existsSync(certFile)) certUser = commonNameOf(readFileSync(certFile, 'utf8'))
+      certUser = commonNameOf(readBundleDir(certDir).certPem)
     } catch (err) {
       throw new UsageError(`--cert-dir ${certDir}: ${(err as Error).message}`)
     }

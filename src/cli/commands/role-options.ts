@@ -16,7 +16,9 @@ export function addConfigFlags(cmd: Command, spec: ConfigSpec, envPrefix: string
   cmd.option('--config <file>', 'JSON config file (our keys or Hadoop names)')
   for (const [key, k] of Object.entries(spec)) {
     const def = k.default === undefined ? '' : `; default ${JSON.stringify(k.default)}`
-    cmd.option(`--${flagName(key)} <value>`, `${k.doc} [${envName(envPrefix, key)}${def}]`)
+    // A bool flag alone means true (`--secure`); `--secure false` still works.
+    const value = k.type === 'bool' ? '[value]' : '<value>'
+    cmd.option(`--${flagName(key)} ${value}`, `${k.doc} [${envName(envPrefix, key)}${def}]`)
   }
   return cmd
 }
