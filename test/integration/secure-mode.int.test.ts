@@ -9,6 +9,8 @@
  * - a service certificate on WebHDFS, a user certificate on `/internal/v1/*` and on the block
  *   endpoint: 403 with the verifier's reason;
  * - a revoked user certificate: its next connection is refused.
+ * And `hops namenode --secure` with two `hops datanode --secure` processes (certificates from
+ * `CertificateAuthority`, as `hops ca` writes them): a replicated write and read over TLS.
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -22,6 +24,9 @@ import { CertificateAuthority } from '../../src/security/certificate-authority.j
 import { readBundleDir } from '../../src/security/tls-bundle.js'
 import type { PemBundle } from '../../src/security/tls-bundle.js'
 import { tmpDir } from '../support/tmp.js'
+import { HopsProcess, waitFor } from '../support/hops-process.js'
+import { freePort } from '../support/net.js'
+import { writeBundleDir } from '../../src/security/tls-bundle.js'
 
 const SECRET = 'secure-mode-test-secret-0123456789'
 const KB = 1024
@@ -228,5 +233,77 @@ describe('secure mode on a mini cluster', () => {
     assert.ok(refused !== undefined)
     // The cluster's own user keeps working.
     assert.equal((await fs.getFileStatus('/t')).type, 'DIRECTORY')
+  })
+})
+
+describe('hops namenode --secure and hops datanode --secure processes', () => {
+  const procs: HopsProcess[] = []
+  after(async () => {
+    for (const p of procs) await p.kill9()
+  })
+
+  it('write at replication 2 and read back over TLS; no certificate refused', async () => {
+    const dir = tmpDir('hops-secure-procs-')
+    const meta = `sqlite:${join(dir, 'meta.db')}`
+    const ca = await CertificateAuthority.open(meta, { secret: SECRET, poolSize: 1 })
+    try {
+      writeBundleDir(join(dir, 'svc'), await ca.issueService('127.0.0.1'))
+      writeBundleDir(join(dir, 'alice'), await ca.issueUser('demo', 'alice'))
+    } finally {
+      await ca.close()
+    }
+    const nnPort = await freePort()
+    const nn = `https://127.0.0.1:${nnPort}`
+    const secure = ['--secure', '--tls-dir', join(dir, 'svc'), '--log-level', 'warn']
+    const namenode = new HopsProcess('namenode', nn, [
+      'namenode',
+      '--meta',
+      meta,
+      '--port',
+      String(nnPort),
+      '--superuser',
+      'demo__alice',
+      ...secure,
+    ])
+    procs.push(namenode.start())
+    const dnUrls: string[] = []
+    for (let i = 1; i <= 2; i++) {
+      const port = await freePort()
+      dnUrls.push(`https://127.0.0.1:${port}`)
+      const args = ['datanode', '--namenodes', nn, '--dir', join(dir, `dn${i}`)]
+      args.push('--port', String(port), '--heartbeat-interval-ms', '200', '--meta', meta)
+      procs.push(new HopsProcess(`datanode-${i}`, dnUrls[i - 1]!, [...args, ...secure]).start())
+    }
+    const fs = new FileSystem({ namenodes: [nn], tls: join(dir, 'alice') })
+    try {
+      const data = randomBytes(200 * KB)
+      await waitFor(
+        'the secure cluster to take a replicated write',
+        async () => {
+          try {
+            await fs.writeFile('/t/p.bin', data, {
+              replication: 2,
+              blockSize: 64 * KB,
+              overwrite: true,
+            })
+            return true
+          } catch {
+            return false
+          }
+        },
+        30_000,
+      )
+      assert.deepEqual(await fs.readFile('/t/p.bin'), data)
+      const ls = await fs.getFileStatus('/t/p.bin')
+      assert.equal(ls.owner, 'demo__alice')
+      assert.equal(ls.replication, 2)
+      const alice = readBundleDir(join(dir, 'alice'))
+      for (const url of [nn, ...dnUrls]) {
+        await assert.rejects(request(`${url}/health`, { ca: alice.caPem }))
+        assert.equal((await request(`${url}/health`, { cert: alice, ca: alice.caPem })).status, 200)
+      }
+    } finally {
+      fs.close()
+    }
   })
 })
