@@ -4,8 +4,9 @@
  * metadata database, one service certificate for the host every server runs on, and a user
  * certificate for the person who started it, written where `hops dfs` finds it.
  *
- * - The CA secret comes from `HOPS_CA_SECRET`, else from `<dataDir>/ca-secret` (created with 32
- *   random bytes, mode 0600, on first start). It is never printed or logged; only the file's path.
+ * - The CA keys are sealed with the installation's secret key, the one users and login use too:
+ *   `HOPS_SECRET_KEY`, else `<dataDir>/secret.key` (created with 32 random bytes, mode 0600, on
+ *   first start; `installation-key.ts`). It is never printed or logged; only the file's path.
  * - The service certificate (CN = the host, SAN DNS `localhost` and the IP literal) is shared by
  *   the NameNode and the DataNodes: they run on one host, which is what a service certificate
  *   names. It is kept in `<dataDir>/certs/service/`.
@@ -16,9 +17,8 @@
  * Both are reused on the next start while the CA still lists them as valid and more than 30 days
  * from expiry; otherwise they are rotated (or issued, the first time).
  */
-import { randomBytes } from 'node:crypto'
 import { X509Certificate } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +26,11 @@ import type { Logger } from 'pino'
 import { CertificateAuthority } from '../security/certificate-authority.js'
 import type { CertificateBundle } from '../security/certificate-authority.js'
 import { CertificateVerifier } from '../security/certificate-verifier.js'
+import {
+  SECRET_KEY_ENV,
+  installationKeyFile,
+  loadInstallationKey,
+} from '../security/installation-key.js'
 import type { ServerTls } from '../security/server-tls.js'
 import { serviceCn, userCn } from '../security/subject.js'
 import { readBundleDir, userCertDir, writeBundleDir } from '../security/tls-bundle.js'
@@ -46,8 +51,8 @@ export interface SecureSetupOptions {
   readonly user: string
   /** The project of the user certificate. Default `default`. */
   readonly project?: string
-  /** The CA secret. Default `HOPS_CA_SECRET`, else `<dataDir>/ca-secret`. */
-  readonly secret?: string
+  /** The installation's secret key. Default `HOPS_SECRET_KEY`, else `<dataDir>/secret.key`. */
+  readonly secretKey?: string
   /** The home directory the user bundle goes under (`.hops/certs/…`). Default the OS one. */
   readonly home?: string
   readonly logger?: Logger
@@ -60,22 +65,24 @@ export interface SecureSetup {
   readonly userCn: string
   /** Where the user's bundle was written. */
   readonly userCertDir: string
-  /** The file the CA secret is kept in, when it is not from the environment. */
+  /** The file the installation key is kept in, when it is not given or from the environment. */
   readonly secretFile: string | undefined
   /** Stops the CRL timer and closes the verifier and the CA. */
   close(): Promise<void>
 }
 
-/** Reads or creates the CA secret. */
-function caSecret(options: SecureSetupOptions): { secret: string; file: string | undefined } {
-  const given = options.secret ?? process.env.HOPS_CA_SECRET
-  if (given !== undefined && given !== '') return { secret: given, file: undefined }
-  const file = join(options.dataDir, 'ca-secret')
-  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), file }
-  mkdirSync(options.dataDir, { recursive: true })
-  writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' })
-  chmodSync(file, 0o600)
-  return { secret: readFileSync(file, 'utf8').trim(), file }
+/** The installation key (read, or created in the data dir) and the file it came from, if any. */
+function installationKey(options: SecureSetupOptions): {
+  secretKey: string
+  file: string | undefined
+} {
+  if (options.secretKey !== undefined) return { secretKey: options.secretKey, file: undefined }
+  const fromEnv = process.env[SECRET_KEY_ENV]
+  return {
+    secretKey: loadInstallationKey(options.dataDir, process.env),
+    file:
+      fromEnv !== undefined && fromEnv !== '' ? undefined : installationKeyFile(options.dataDir),
+  }
 }
 
 /**
@@ -118,8 +125,8 @@ function serviceHostOf(host: string): string {
 
 /** Initialises the CA and the certificates of a secure embedded cluster. */
 export async function prepareSecureSetup(options: SecureSetupOptions): Promise<SecureSetup> {
-  const { secret, file } = caSecret(options)
-  const ca = await CertificateAuthority.open(options.metaUrl, { secret, poolSize: 1 })
+  const { secretKey, file } = installationKey(options)
+  const ca = await CertificateAuthority.open(options.metaUrl, { secretKey, poolSize: 1 })
   let verifier: CertificateVerifier | undefined
   try {
     const host = serviceCn(serviceHostOf(options.host))

@@ -4,7 +4,7 @@
  * (pathLen 1) and an intermediate CA (pathLen 0), created at first start, that issue service
  * certificates (one per host) and user certificates (one per project member, `CN=<project>__<user>`),
  * revoke and rotate them, and publish CRLs. State lives in the metadata database (migration 0004);
- * the CA private keys are stored encrypted ({@link KeyEncryption}) and held in memory only as
+ * the CA private keys are sealed with the installation key ({@link SecretBox}) and held in memory only as
  * non-extractable WebCrypto keys.
  *
  * Keys of issued certificates are generated here and returned once in a {@link CertificateBundle}
@@ -30,9 +30,15 @@ import {
   validCertificateOf,
 } from './ca-store.js'
 import type { CertificateRow, CrlRow } from './ca-store.js'
-import { KeyEncryption } from './key-encryption.js'
-import { REVOCATION_REASONS, createMaterial, signCrl, signLeaf } from './certificate-signer.js'
+import {
+  CA_KEY_CONTEXTS,
+  REVOCATION_REASONS,
+  createMaterial,
+  signCrl,
+  signLeaf,
+} from './certificate-signer.js'
 import type { CaKeys, RevocationReason } from './certificate-signer.js'
+import { SecretBox, SecretBoxError } from './secret-box.js'
 import { kindOfCn, serviceCn, userCn } from './subject.js'
 import type { CertificateKind } from './subject.js'
 import { certPem, importSigningKey, normalizeSerial, x509 } from './x509.js'
@@ -43,8 +49,12 @@ export { REVOCATION_REASONS }
 export type { RevocationReason }
 
 export interface CertificateAuthorityOptions {
-  /** The master secret the CA keys are encrypted under (≥ 16 characters; `HOPS_CA_SECRET`). */
-  readonly secret: string
+  /**
+   * The installation's secret key the CA keys are sealed with (≥ 32 characters or bytes;
+   * `HOPS_SECRET_KEY` or `<data-dir>/secret.key`, see `installation-key.ts`), the same key users
+   * and login seal their secrets with.
+   */
+  readonly secretKey: string | Uint8Array
   /** The clock, epoch ms. Default `Date.now`; tests move it. */
   readonly now?: () => number
   /** Validity of service certificates. Default 365 days. */
@@ -157,19 +167,19 @@ export class CertificateAuthority {
   /**
    * Connects to the metadata database at `url`, migrates it, and loads the CA, creating it when
    * the database has none (two processes starting at once: one creates, the other loads it).
-   * @throws CaError SECRET_MISMATCH when the secret does not decrypt an existing CA
-   * @throws TypeError for a secret shorter than 16 characters or an unknown URL scheme
+   * @throws CaError SECRET_MISMATCH when the secret key does not decrypt an existing CA
+   * @throws TypeError for a secret key shorter than 32 characters or an unknown URL scheme
    */
   static async open(
     url: string,
     options: CertificateAuthorityOptions,
   ): Promise<CertificateAuthority> {
-    checkSecret(options.secret)
+    const box = new SecretBox(options.secretKey)
     const profile = profileForUrl(url)
     const pool = await profile.open(url, { poolSize: options.poolSize ?? 4 })
     try {
       await migrate(pool, profile)
-      return await CertificateAuthority.#load(pool, profile, true, options)
+      return await CertificateAuthority.#load(pool, profile, true, box, options)
     } catch (err) {
       await pool.close()
       throw err
@@ -182,21 +192,27 @@ export class CertificateAuthority {
     profile: SqlDialectProfile,
     options: CertificateAuthorityOptions,
   ): Promise<CertificateAuthority> {
-    checkSecret(options.secret)
-    return CertificateAuthority.#load(pool, profile, false, options)
+    return CertificateAuthority.#load(
+      pool,
+      profile,
+      false,
+      new SecretBox(options.secretKey),
+      options,
+    )
   }
 
   static async #load(
     pool: SqlPool,
     profile: SqlDialectProfile,
     ownsPool: boolean,
+    box: SecretBox,
     options: CertificateAuthorityOptions,
   ): Promise<CertificateAuthority> {
     await seedState(pool, profile)
     const now = (options.now ?? Date.now)()
     let row = await pool.transaction(loadMaterial, { readOnly: true })
     if (row === undefined) {
-      const created = await createMaterial(options.secret, now)
+      const created = await createMaterial(box, now)
       await pool.transaction(
         (txn) =>
           txn.run(
@@ -217,13 +233,12 @@ export class CertificateAuthority {
       row = await pool.transaction(loadMaterial, { readOnly: true })
       if (row === undefined) throw new Error('the CA material vanished after it was created')
     }
-    const encryption = await KeyEncryption.derive(options.secret, row.kdf_salt)
     const keys: CaKeys = {
       root: new x509.X509Certificate(row.root_cert_pem),
       intermediate: new x509.X509Certificate(row.intermediate_cert_pem),
-      rootKey: await importSigningKey(encryption.decrypt(row.root_key_enc, 'root')),
+      rootKey: await importSigningKey(openCaKey(box, row.root_key_enc, 'root')),
       intermediateKey: await importSigningKey(
-        encryption.decrypt(row.intermediate_key_enc, 'intermediate'),
+        openCaKey(box, row.intermediate_key_enc, 'intermediate'),
       ),
       installationId: row.installation_id,
     }
@@ -700,9 +715,19 @@ export class CertificateAuthority {
   }
 }
 
-function checkSecret(secret: unknown): void {
-  if (typeof secret !== 'string' || secret.length < 16) {
-    throw new TypeError('the CA secret must be at least 16 characters (set HOPS_CA_SECRET)')
+/**
+ * A CA private key (PKCS#8) opened from its sealed column.
+ * @throws CaError SECRET_MISMATCH when the installation key is not the one the CA was created with
+ */
+function openCaKey(box: SecretBox, sealed: string, which: 'root' | 'intermediate'): Buffer {
+  try {
+    return Buffer.from(box.open(sealed, CA_KEY_CONTEXTS[which]), 'base64')
+  } catch (err) {
+    if (!(err instanceof SecretBoxError)) throw err
+    throw new CaError(
+      'SECRET_MISMATCH',
+      `cannot decrypt the ${which} CA key: the installation's secret key (HOPS_SECRET_KEY or <data-dir>/secret.key) is not the one the CA was created with`,
+    )
   }
 }
 

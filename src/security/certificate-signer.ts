@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { CaMaterialRow } from './ca-store.js'
-import { KeyEncryption } from './key-encryption.js'
+import type { SecretBox } from './secret-box.js'
 import { leafSubject } from './subject.js'
 import type { CertificateKind } from './subject.js'
 import { EC_ALGORITHM, certPem, exportPkcs8, generateKeyPair, pem, x509 } from './x509.js'
@@ -108,11 +108,12 @@ export async function signCrl(
   return pem(signed.rawData, 'X509 CRL')
 }
 
-/** Generates the root and intermediate CA and encrypts their keys under a fresh salt. */
-export async function createMaterial(secret: string, now: number): Promise<CaMaterialRow> {
+/** The {@link SecretBox} contexts the CA private keys are sealed under. */
+export const CA_KEY_CONTEXTS = { root: 'ca:root', intermediate: 'ca:intermediate' } as const
+
+/** Generates the root and intermediate CA and seals their keys (PKCS#8, base64) with `box`. */
+export async function createMaterial(box: SecretBox, now: number): Promise<CaMaterialRow> {
   const installationId = randomBytes(6).toString('hex')
-  const salt = KeyEncryption.newSalt()
-  const encryption = await KeyEncryption.derive(secret, salt)
   const caName = (cn: string): string => `CN=${cn}, OU=${installationId}, O=Hops`
   const caUsage = new x509.KeyUsagesExtension(
     x509.KeyUsageFlags.keyCertSign |
@@ -154,13 +155,18 @@ export async function createMaterial(secret: string, now: number): Promise<CaMat
   })
   return {
     installation_id: installationId,
-    kdf_salt: salt,
+    // Unused: the keys are sealed with the installation key, which needs no salt (the column is
+    // kept so that the schema of migration 0004 stays as it is).
+    kdf_salt: '',
     root_cert_pem: certPem(root),
-    root_key_enc: encryption.encrypt(await exportPkcs8(rootKeys.privateKey), 'root'),
+    root_key_enc: box.seal(
+      Buffer.from(await exportPkcs8(rootKeys.privateKey)).toString('base64'),
+      CA_KEY_CONTEXTS.root,
+    ),
     intermediate_cert_pem: certPem(intermediate),
-    intermediate_key_enc: encryption.encrypt(
-      await exportPkcs8(intermediateKeys.privateKey),
-      'intermediate',
+    intermediate_key_enc: box.seal(
+      Buffer.from(await exportPkcs8(intermediateKeys.privateKey)).toString('base64'),
+      CA_KEY_CONTEXTS.intermediate,
     ),
     created_at: now,
   }

@@ -126,17 +126,17 @@ describe('hops up', () => {
     const home = tmpDir('hops-home-')
     const port = await freePort()
     const nn = `https://127.0.0.1:${port}`
-    const env = { HOME: home, HOPS_CA_SECRET: '' }
+    const env = { HOME: home, HOPS_SECRET_KEY: '' }
     const up = await hopsUp(dataDir, port, { args: ['--secure'], env })
     children.push(up.child)
     const me = userInfo().username
     const certDir = join(home, '.hops', 'certs', `default__${me}`)
     assert.match(up.out, /secure mode: HTTPS, client certificates required, you are default__/)
     assert.ok(up.out.includes(certDir), up.out)
-    assert.ok(up.out.includes(join(dataDir, 'ca-secret')), up.out)
-    const secret = (await readFile(join(dataDir, 'ca-secret'), 'utf8')).trim()
-    assert.ok(!up.out.includes(secret), 'the CA secret is never printed')
-    assert.equal((await stat(join(dataDir, 'ca-secret'))).mode & 0o777, 0o600)
+    assert.ok(up.out.includes(join(dataDir, 'secret.key')), up.out)
+    const secret = (await readFile(join(dataDir, 'secret.key'), 'utf8')).trim()
+    assert.ok(!up.out.includes(secret), 'the installation key is never printed')
+    assert.equal((await stat(join(dataDir, 'secret.key'))).mode & 0o777, 0o600)
     assert.equal((await stat(join(certDir, 'key.pem'))).mode & 0o777, 0o600)
 
     // hops dfs with no flags: the default NameNode becomes https, the identity the certificate.

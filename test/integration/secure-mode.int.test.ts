@@ -97,13 +97,13 @@ describe('secure mode on a mini cluster', () => {
       datanodes: 3,
       heartbeatIntervalMs: 200,
       engine: { initialSettings: { superuser: 'default__tester' } },
-      secure: { user: 'tester', secret: SECRET, home },
+      secure: { user: 'tester', secretKey: SECRET, home },
     })
     nn = cluster.namenodeUrl
     user = readBundleDir(cluster.secure!.userCertDir)
     service = readBundleDir(join(dataDir, 'certs', 'service'))
     ca = await CertificateAuthority.open(`sqlite:${join(dataDir, 'meta.db')}`, {
-      secret: SECRET,
+      secretKey: SECRET,
       poolSize: 1,
     })
     alice = bundleOf(await ca.issueUser('demo', 'alice'))
@@ -245,7 +245,7 @@ describe('hops namenode --secure and hops datanode --secure processes', () => {
   it('write at replication 2 and read back over TLS; no certificate refused', async () => {
     const dir = tmpDir('hops-secure-procs-')
     const meta = `sqlite:${join(dir, 'meta.db')}`
-    const ca = await CertificateAuthority.open(meta, { secret: SECRET, poolSize: 1 })
+    const ca = await CertificateAuthority.open(meta, { secretKey: SECRET, poolSize: 1 })
     try {
       writeBundleDir(join(dir, 'svc'), await ca.issueService('127.0.0.1'))
       writeBundleDir(join(dir, 'alice'), await ca.issueUser('demo', 'alice'))

@@ -1,12 +1,12 @@
 /**
  * A child process for the CA start-up race: opens the certificate authority at argv[2] (secret
- * in HOPS_CA_SECRET), tries to issue `race__user`, and prints one JSON line.
+ * key in HOPS_SECRET_KEY), tries to issue `race__user`, and prints one JSON line.
  */
 import { createHash } from 'node:crypto'
 import { CertificateAuthority } from '../../src/security/certificate-authority.js'
 
 const ca = await CertificateAuthority.open(process.argv[2]!, {
-  secret: process.env.HOPS_CA_SECRET ?? '',
+  secretKey: process.env.HOPS_SECRET_KEY ?? '',
 })
 try {
   const issued = await ca.issueUser('race', 'user').then(

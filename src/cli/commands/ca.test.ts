@@ -1,7 +1,7 @@
 // `hops ca` end to end on SQLite: real child processes of bin/hops.js (issue 6).
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { readFileSync, statSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { tmpDir } from '../../../test/support/tmp.js'
@@ -20,7 +20,7 @@ function hops(dir: string, args: string[], secret = SECRET): Promise<Run> {
     execFile(
       process.execPath,
       ['bin/hops.js', 'ca', '--meta', `sqlite:${join(dir, 'meta.db')}`, ...args],
-      { env: { ...process.env, HOPS_CA_SECRET: secret } },
+      { env: { ...process.env, HOPS_SECRET_KEY: secret, HOPS_DATA_DIR: join(dir, 'data') } },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1
         resolve({ code, stdout, stderr })
@@ -77,7 +77,7 @@ describe('hops ca', () => {
     assert.equal(wrong.code, 1)
     assert.match(
       wrong.stderr,
-      /^hops ca list: cannot decrypt the root CA key: the CA secret is not/,
+      /^hops ca list: cannot decrypt the root CA key: the installation's secret key \(HOPS_SECRET_KEY/,
     )
     const everything = [init1, user, again, svc, rotated, revoked, list, crl, wrong]
       .map((r) => r.stdout + r.stderr)
@@ -85,6 +85,13 @@ describe('hops ca', () => {
     assert.ok(!everything.includes(SECRET))
     assert.ok(!everything.includes('a-wrong-secret-of-sufficient-length'))
     const noSecret = await hops(dir, ['list'], '')
-    assert.match(noSecret.stderr, /^hops ca list: no CA secret: set HOPS_CA_SECRET/)
+    assert.match(noSecret.stderr, /^hops ca list: no installation secret key: set HOPS_SECRET_KEY/)
+    // 7. Without HOPS_SECRET_KEY, the key file of the data dir is read (as every Hops process does).
+    mkdirSync(join(dir, 'data'))
+    writeFileSync(join(dir, 'data', 'secret.key'), SECRET + '\n', { mode: 0o600 })
+    const fromFile = await hops(dir, ['list'], '')
+    assert.equal(fromFile.code, 0, fromFile.stderr)
+    assert.equal(fromFile.stdout, list.stdout)
+    assert.ok(!(fromFile.stdout + fromFile.stderr).includes(SECRET))
   })
 })

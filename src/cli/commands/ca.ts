@@ -1,7 +1,8 @@
 /**
  * `hops ca …`: the certificate authority, run directly against the metadata database (an
- * administrator's tool). The CA secret comes from `HOPS_CA_SECRET` (or `--secret-file`); it is
- * never printed. Errors are one line, `hops ca <cmd>: <reason>`, exit code 1.
+ * administrator's tool). The CA keys are sealed with the installation's secret key, read the way
+ * every Hops process reads it: `--secret-file` (an override), else `HOPS_SECRET_KEY`, else
+ * `<data-dir>/secret.key`. `hops ca` never creates that file and never prints the key. Errors are one line, `hops ca <cmd>: <reason>`, exit code 1.
  */
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -13,7 +14,8 @@ import type {
   CertificateRecord,
   RevocationReason,
 } from '../../security/certificate-authority.js'
-import { metaUrlOf } from '../meta-url.js'
+import { readInstallationKey, SECRET_KEY_ENV } from '../../security/installation-key.js'
+import { dataDirOf, metaUrlOf } from '../meta-url.js'
 import type { MetaLocationOptions } from '../meta-url.js'
 
 interface GlobalOptions extends MetaLocationOptions {
@@ -24,23 +26,28 @@ type Action = (ca: CertificateAuthority, out: (line: string) => void) => Promise
 
 const DAY_MS = 86_400_000
 
-/** The CA secret: `--secret-file` (first line), else `HOPS_CA_SECRET`. */
-function secretOf(options: GlobalOptions): string {
+/** The installation key: `--secret-file` (first line), else `HOPS_SECRET_KEY`, else the data dir's. */
+function secretKeyOf(options: GlobalOptions): string {
   if (options.secretFile !== undefined) {
     return readFileSync(options.secretFile, 'utf8').split('\n')[0]!.trim()
   }
-  const secret = process.env.HOPS_CA_SECRET
-  if (secret === undefined || secret === '') {
-    throw new TypeError('no CA secret: set HOPS_CA_SECRET or pass --secret-file')
+  const dataDir = dataDirOf(options)
+  const key = readInstallationKey(dataDir, process.env)
+  if (key === undefined) {
+    throw new TypeError(
+      `no installation secret key: set ${SECRET_KEY_ENV}, pass --secret-file, or use the --data-dir holding secret.key (${dataDir} has none)`,
+    )
   }
-  return secret
+  return key
 }
 
 async function runAction(command: Command, name: string, action: Action): Promise<void> {
   const options = command.optsWithGlobals<GlobalOptions>()
   let ca: CertificateAuthority | undefined
   try {
-    ca = await CertificateAuthority.open(metaUrlOf(options), { secret: secretOf(options) })
+    ca = await CertificateAuthority.open(metaUrlOf(options), {
+      secretKey: secretKeyOf(options),
+    })
     await action(ca, (line) => process.stdout.write(line + '\n'))
   } catch (err) {
     // CaError and TypeError messages are written for users and carry no secrets; anything else
@@ -119,7 +126,10 @@ export function registerCaCommands(program: Command): void {
       '--data-dir <dir>',
       'data directory of the embedded default (default ./hops-data or HOPS_DATA_DIR)',
     )
-    .option('--secret-file <file>', 'file holding the CA secret (default: HOPS_CA_SECRET)')
+    .option(
+      '--secret-file <file>',
+      "file holding the installation's secret key (default: HOPS_SECRET_KEY, else <data-dir>/secret.key)",
+    )
 
   ca.command('init')
     .description('create the root and intermediate CA (idempotent) and print the root')

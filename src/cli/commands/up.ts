@@ -42,7 +42,7 @@ export function registerUpCommand(program: Command): void {
     .option('--meta <url>', 'metadata database URL (default sqlite:<data-dir>/meta.db)')
     .option(
       '--secure',
-      'HTTPS with client certificates (CA secret: HOPS_CA_SECRET or <data-dir>/ca-secret)',
+      'HTTPS with client certificates (CA keys sealed with HOPS_SECRET_KEY or <data-dir>/secret.key)',
     )
     .action(async (options: UpOptions) => {
       let port: number
@@ -108,8 +108,8 @@ export function registerUpCommand(program: Command): void {
               ...common,
               `  your certificate    ${sec.userCertDir}/ (key.pem, cert.pem, chain.pem, ca.pem)`,
               ...(sec.secretFile === undefined
-                ? ['  CA secret           from HOPS_CA_SECRET']
-                : [`  CA secret           ${sec.secretFile} (keep it private)`]),
+                ? ['  secret key          from HOPS_SECRET_KEY']
+                : [`  secret key          ${sec.secretFile} (keep it private)`]),
               '',
               'Try:',
               `  npx hops dfs --namenode ${url} -mkdir -p /user/${sec.userCn}`,

@@ -1,12 +1,14 @@
 /**
  * @module
- * Encryption at rest with the installation's secret key: AES-256-GCM under a key derived (HKDF-
+ * Encryption at rest with the installation's secret key (`HOPS_SECRET_KEY` or
+ * `<data-dir>/secret.key`, see `installation-key.ts`), the one sealing module of Hops: users and
+ * login seal TOTP secrets and the session-signing key with it, the certificate authority its
+ * private keys (contexts `ca:root`, `ca:intermediate`). AES-256-GCM under a key derived (HKDF-
  * SHA-256) per purpose, with a context string bound in as associated data, so a value sealed for
  * one user or purpose cannot be moved to another. The key lives in a `#private` field and is
  * never part of a message, a log line or `util.inspect` output.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto'
-import { AuthError } from './auth-error.js'
 
 const FORMAT = 'v1'
 const IV_BYTES = 12
@@ -14,7 +16,22 @@ const TAG_BYTES = 16
 /** The shortest secret key accepted (characters of a passphrase, or bytes). */
 export const MIN_SECRET_KEY_LENGTH = 32
 
-/** Seals and opens small secrets (TOTP secrets, signing keys) with the installation's key. */
+/**
+ * A sealed value that cannot be opened: another installation key, another context, or damage.
+ * The message names the kind of value (the context's first part), never its content or the key.
+ */
+export class SecretBoxError extends Error {
+  override readonly name = 'SecretBoxError'
+  constructor(
+    /** The context the value was to be opened with (e.g. `totp:42`, `ca:root`). */
+    readonly context: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Seals and opens small secrets (TOTP secrets, signing keys, CA keys) with the installation key. */
 export class SecretBox {
   readonly #ikm: Buffer
 
@@ -59,8 +76,8 @@ export class SecretBox {
 
   /**
    * Decrypts a value from {@link seal}.
-   * @throws AuthError CONFIGURATION when it cannot be opened: another installation key, another
-   *   context, or a damaged value (the message says which value, never its content)
+   * @throws SecretBoxError when it cannot be opened: another installation key, another context, or
+   *   a damaged value (the message says which value, never its content)
    */
   open(sealed: string, context: string): string {
     const [format, ivText, bodyText] = sealed.split(':')
@@ -81,8 +98,9 @@ export class SecretBox {
         decipher.final(),
       ]).toString('utf8')
     } catch {
-      throw new AuthError(
-        'CONFIGURATION',
+      // No cause: the OpenSSL error says nothing useful and must not carry buffers around.
+      throw new SecretBoxError(
+        context,
         `cannot decrypt the stored ${context.split(':')[0]} secret: the installation's secret key (HOPS_SECRET_KEY) differs from the one it was stored with, or the value is damaged`,
       )
     }
