@@ -1,10 +1,14 @@
 /**
  * @module
- * Raw-driver baselines measured in the same process and run as the engine workloads: what
- * better-sqlite3 and `pg` do alone on a table of the same shape (`inodes`), so each engine
- * number can be read as a fraction of what the database and driver allow.
+ * Baselines measured in the same process and run as the engine workloads: what better-sqlite3
+ * and `pg` do alone on a table of the same shape (`inodes`), so each engine number can be read
+ * as a fraction of what the database and driver allow; and what the local kernel filesystem does
+ * for the matching namespace operations (`fs.promises` mkdir, stat, rename, chmod in a temp
+ * directory on the same disk), the single-machine filesystem a NameNode is compared with.
  */
 import Database from 'better-sqlite3'
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import pg from 'pg'
 import { INODE_COLUMNS } from '../src/meta/sql/inode-row.js'
@@ -25,12 +29,21 @@ export const BASELINE = {
   pgById: 'raw pg pk lookup',
   pgList: 'raw pg list 1000',
   pgInsert: 'raw pg 1-row insert txn',
+  fsMkdir: 'kernel fs mkdir',
+  fsStat: 'kernel fs stat 6-deep file',
+  fsStatDir: 'kernel fs stat dir',
+  fsRename: 'kernel fs rename',
+  fsChmod: 'kernel fs chmod',
+  fsMkdirSync: 'kernel fs mkdirSync (no thread pool)',
+  fsStatSync: 'kernel fs statSync 6-deep file (no thread pool)',
+  fsRenameSync: 'kernel fs renameSync (no thread pool)',
 } as const
 
 /** One measured baseline. */
 export interface BaselineResult extends Measurement {
   readonly name: string
-  readonly engine: EngineKind
+  /** The engine whose database it measured, or `kernel` for the local filesystem. */
+  readonly engine: EngineKind | 'kernel'
   /** Concurrent callers (1 for the synchronous SQLite loops). */
   readonly callers: number
 }
@@ -209,4 +222,112 @@ export async function postgresBaselines(
 function pgText(sql: string): string {
   let i = 0
   return sql.replace(/\?/g, () => `$${++i}`)
+}
+
+/**
+ * The local kernel filesystem under `scratchDir` (the disk the SQLite files are on), through
+ * `fs.promises` (libuv's thread pool, as a Node server would call it), at each caller count:
+ * mkdir of new directories (one parent per caller), stat of files 6 components deep and of their
+ * directories (a tree of the getFileInfo fixture's shape), rename of one file per caller back and
+ * forth between two directories, chmod of files.
+ */
+export async function kernelFsBaselines(
+  scratchDir: string,
+  callerCounts: readonly number[],
+  timing: Omit<LoopOptions, 'callers'>,
+  log: (line: string) => void,
+): Promise<BaselineResult[]> {
+  const root = join(scratchDir, 'kernel-fs')
+  const files: string[] = []
+  const dirs: string[] = []
+  for (let a = 0; a < 4; a++)
+    for (let b = 0; b < 4; b++)
+      for (let c = 0; c < 4; c++)
+        for (let d = 0; d < 4; d++) {
+          const dir = join(root, 'gfi', `a${a}`, `b${b}`, `c${c}`, `d${d}`)
+          mkdirSync(dir, { recursive: true })
+          dirs.push(dir)
+          for (let f = 0; f < 8; f++) {
+            writeFileSync(join(dir, `f${f}`), '')
+            files.push(join(dir, `f${f}`))
+          }
+        }
+  const results: BaselineResult[] = []
+  // The system calls alone, for scale: what the thread pool's round trip adds to each above.
+  const syncRecord = (name: string, m: Measurement): void => {
+    results.push({ name, engine: 'kernel', callers: 1, ...m })
+    log(`  ${name}: ${fmt(m.opsPerSec)} ops/s, p50 ${m.p50Ms.toFixed(4)} ms`)
+  }
+  const syncDir = join(root, 'sync')
+  mkdirSync(join(syncDir, 'a'), { recursive: true })
+  mkdirSync(join(syncDir, 'b'))
+  writeFileSync(join(syncDir, 'a', 'x0'), '')
+  syncRecord(
+    BASELINE.fsMkdirSync,
+    runSync(timing, (seq) => mkdirSync(join(syncDir, `d${seq}`))),
+  )
+  syncRecord(
+    BASELINE.fsStatSync,
+    runSync(timing, (seq) => statSync(files[seq % files.length]!)),
+  )
+  let at = join(syncDir, 'a', 'x0')
+  syncRecord(
+    BASELINE.fsRenameSync,
+    runSync(timing, (seq) => {
+      const dst = join(syncDir, seq % 2 === 0 ? 'b' : 'a', `x${seq + 1}`)
+      renameSync(at, dst)
+      at = dst
+    }),
+  )
+  for (const callers of callerCounts) {
+    const options = { ...timing, callers }
+    const record = (name: string, m: Measurement): void => {
+      results.push({ name, engine: 'kernel', callers, ...m })
+      log(`  ${name} x${callers}: ${fmt(m.opsPerSec)} ops/s, p50 ${m.p50Ms.toFixed(4)} ms`)
+    }
+    const base = join(root, `c${callers}`)
+    for (let k = 0; k < callers; k++) {
+      mkdirSync(join(base, `w${k}`, 'a'), { recursive: true })
+      mkdirSync(join(base, `w${k}`, 'b'), { recursive: true })
+      writeFileSync(join(base, `w${k}`, 'a', 'x0'), '')
+    }
+    record(
+      BASELINE.fsMkdir,
+      await runTimed(options, async (k, seq) => {
+        await fsp.mkdir(join(base, `w${k}`, `d${seq}`))
+      }),
+    )
+    const stride = Math.floor(files.length / callers)
+    record(
+      BASELINE.fsStat,
+      await runTimed(options, async (k, seq) => {
+        await fsp.stat(files[(k * stride + seq) % files.length]!)
+      }),
+    )
+    const dirStride = Math.max(1, Math.floor(dirs.length / callers))
+    record(
+      BASELINE.fsStatDir,
+      await runTimed(options, async (k, seq) => {
+        await fsp.stat(dirs[(k * dirStride + seq) % dirs.length]!)
+      }),
+    )
+    const where = Array.from({ length: callers }, (_, k) => join(base, `w${k}`, 'a', 'x0'))
+    record(
+      BASELINE.fsRename,
+      await runTimed(options, async (k, seq) => {
+        const src = where[k]!
+        const dir = join(base, `w${k}`, seq % 2 === 0 ? 'b' : 'a')
+        const dst = join(dir, `x${seq + 1}`)
+        await fsp.rename(src, dst)
+        where[k] = dst
+      }),
+    )
+    record(
+      BASELINE.fsChmod,
+      await runTimed(options, async (k, seq) => {
+        await fsp.chmod(files[(k * stride + seq) % files.length]!, seq % 2 === 0 ? 0o640 : 0o644)
+      }),
+    )
+  }
+  return results
 }

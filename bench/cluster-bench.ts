@@ -136,6 +136,7 @@ export interface ClusterOpResult {
   readonly opsPerSec: number
   readonly p50Ms: number
   readonly p99Ms: number
+  readonly p999Ms: number
   readonly errors: number
 }
 
@@ -198,8 +199,8 @@ export interface ClusterReport {
   readonly failover?: FailoverResult | undefined
 }
 
-/** A forked load generator speaking IPC. */
-class LoadProcess {
+/** A forked load generator (`cluster-load.ts`) speaking IPC. */
+export class LoadProcess {
   readonly #proc: ChildProcess
   #nextId = 1
   readonly #pending = new Map<number, (r: ClusterLoadResult) => void>()
@@ -367,7 +368,8 @@ async function postgresPids(client: pg.Client): Promise<number[]> {
 
 // ---- merging the load processes' answers ---------------------------------------------------
 
-function merged(results: readonly ClusterLoadResult[], what: string) {
+/** The load processes' answers as one measurement, with per-operation figures. */
+export function merged(results: readonly ClusterLoadResult[], what: string) {
   const ok = results.map((r) => {
     if (!r.ok) throw new Error(`${what}: ${r.error}`)
     return r
@@ -402,7 +404,14 @@ function merged(results: readonly ClusterLoadResult[], what: string) {
     errors += m.errors
     rate += m.rate
     const s = summarize(m.lat, 1000, m.errors, undefined)
-    perOp[op] = { ops: m.ops, opsPerSec: m.rate, p50Ms: s.p50Ms, p99Ms: s.p99Ms, errors: m.errors }
+    perOp[op] = {
+      ops: m.ops,
+      opsPerSec: m.rate,
+      p50Ms: s.p50Ms,
+      p99Ms: s.p99Ms,
+      p999Ms: s.p999Ms,
+      errors: m.errors,
+    }
   }
   const total = summarize(all, 1000, errors, firstError)
   const measurement: Measurement = {

@@ -107,14 +107,14 @@ export function renderClusterMarkdown(report: ClusterReport): string {
   const pgPk = baseline(report, CLUSTER_BASELINE.pgPk)
   const bare = baseline(report, CLUSTER_BASELINE.bareHttp)
   lines.push(
-    '| NameNodes | mix | writes | ops/s | p50 ms | p99 ms | errors | ÷ read-only | ÷ 1 NN | ÷ bare http | ÷ raw pg pk | CPU cores: NN / pg / load / DN / other / machine |',
+    '| NameNodes | mix | writes | ops/s | p50 ms | p99 ms | p999 ms | errors | ÷ read-only | ÷ 1 NN | ÷ bare http | ÷ raw pg pk | CPU cores: NN / pg / load / DN / other / machine |',
   )
-  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
   for (const r of report.runs) {
     const ro = runOf(report, r.namenodes, 'read-only')
     const one = runOf(report, 1, r.mix)
     lines.push(
-      `| ${r.namenodes} | ${r.mix} | ${r.writePercent.toFixed(1)} % | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${r.errors} | ${
+      `| ${r.namenodes} | ${r.mix} | ${r.writePercent.toFixed(1)} % | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.p999Ms)} | ${r.errors} | ${
         r.mix === 'read-only' ? '–' : ratio(r.opsPerSec, ro?.opsPerSec)
       } | ${r.namenodes === 1 ? '–' : ratio(r.opsPerSec, one?.opsPerSec)} | ${ratio(
         r.opsPerSec,
@@ -139,12 +139,12 @@ export function renderClusterMarkdown(report: ClusterReport): string {
   }
   lines.push('')
   lines.push(
-    '| baseline | in flight | ops/s | p50 ms | p99 ms | CPU cores: server / load / other / machine |',
+    '| baseline | in flight | ops/s | p50 ms | p99 ms | p999 ms | CPU cores: server / load / other / machine |',
   )
-  lines.push('|---|---:|---:|---:|---:|---|')
+  lines.push('|---|---:|---:|---:|---:|---:|---|')
   for (const b of report.baselines)
     lines.push(
-      `| ${b.name} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${
+      `| ${b.name} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${ms(b.p999Ms)} | ${
         b.cpu
           ? `${b.cpu.orchestrator.toFixed(2)} / ${b.cpu.load.toFixed(2)} / ${b.cpu.other.toFixed(2)} / ${b.cpu.machine.toFixed(2)} of ${b.cpu.cores}`
           : '–'
@@ -153,7 +153,7 @@ export function renderClusterMarkdown(report: ClusterReport): string {
   const writeRuns = report.runs.filter((r) => r.mix !== 'read-only')
   if (writeRuns.length > 0) {
     lines.push('')
-    lines.push('Per operation (ops/s, p50 / p99 ms) in the runs with writes:')
+    lines.push('Per operation (ops/s, p50 / p99 / p999 ms) in the runs with writes:')
     lines.push('')
     lines.push(`| op | ${writeRuns.map((r) => `${r.namenodes} NN ${r.mix}`).join(' | ')} |`)
     lines.push(`|---|${writeRuns.map(() => '---:').join('|')}|`)
@@ -162,7 +162,7 @@ export function renderClusterMarkdown(report: ClusterReport): string {
         const s = r.perOp[op]
         if (s === undefined) return '–'
         const errs = s.errors > 0 ? ` (${s.errors} err)` : ''
-        return `${fmt(s.opsPerSec)}, ${ms(s.p50Ms)} / ${ms(s.p99Ms)}${errs}`
+        return `${fmt(s.opsPerSec)}, ${ms(s.p50Ms)} / ${ms(s.p99Ms)} / ${ms(s.p999Ms)}${errs}`
       })
       lines.push(`| ${OP_LABELS[op]} | ${cells.join(' | ')} |`)
     }

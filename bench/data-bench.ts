@@ -56,6 +56,7 @@ export interface DataRow {
   readonly callers: number
   readonly p50Ms?: number | undefined
   readonly p99Ms?: number | undefined
+  readonly p999Ms?: number | undefined
   readonly errors?: number | undefined
   readonly firstError?: string | undefined
   /** Bytes moved and seconds taken (transfers). */
@@ -88,8 +89,8 @@ export interface DataOptions {
   readonly profileDir?: string | undefined
 }
 
-/** A forked child speaking IPC. */
-class Child {
+/** A forked child (`data-server.ts`, `data-load.ts`) speaking IPC. */
+export class Child {
   readonly #proc: ChildProcess
   #nextId = 1
   readonly #pending = new Map<number, (r: LoadResult) => void>()
@@ -195,6 +196,7 @@ function rateRow(name: string, m: Measurement, callers: number, baseline?: strin
     callers,
     p50Ms: m.p50Ms,
     p99Ms: m.p99Ms,
+    p999Ms: m.p999Ms,
     errors: m.errors,
     firstError: m.firstError,
     baseline,

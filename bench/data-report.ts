@@ -94,14 +94,14 @@ export function renderDataMarkdown(report: DataReport): string {
   )
   lines.push('')
   lines.push(
-    '| workload | conns | ops/s or MB/s | p50 ms | p99 ms | server RSS peak MB | baseline | baseline rate | ratio |',
+    '| workload | conns | ops/s or MB/s | p50 ms | p99 ms | p999 ms | server RSS peak MB | baseline | baseline rate | ratio |',
   )
-  lines.push('|---|---:|---:|---:|---:|---:|---|---:|---:|')
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---|---:|---:|')
   for (const r of report.rows) {
     const b = r.baseline !== undefined ? find(report, r.baseline) : undefined
     const errs = r.errors ? ` (${r.errors} errors)` : ''
     lines.push(
-      `| ${r.name}${errs} | ${r.callers} | ${rate(r)} ${r.unit} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${
+      `| ${r.name}${errs} | ${r.callers} | ${rate(r)} ${r.unit} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.p999Ms)} | ${
         r.peakRssMb !== undefined ? r.peakRssMb.toFixed(0) : '–'
       } | ${b ? b.name : '–'} | ${b ? `${rate(b)} ${b.unit}` : '–'} | ${b ? (r.value / b.value).toFixed(2) : '–'} |`,
     )

@@ -1,52 +1,54 @@
 /**
  * @module
- * `npm run bench` — the metadata benchmark (in-process), the data-path benchmark (a cluster and a
- * load generator in child processes) and the cluster benchmark (NameNode processes on
- * PostgreSQL under the Spotify mix, with failover), each with same-run baselines.
+ * `npm run bench` — every benchmark of the project with its same-run baselines, a Markdown
+ * report on stdout, and under `bench/results/`: `<suites>-<timestamp>.json` with every figure
+ * and a folder of the same name with `report.md` and the SVG charts (throughput vs clients,
+ * latency CDFs).
  *
- * Metadata suite (`meta`): for each engine (SQLite in a temp file, PostgreSQL in a fresh database) it builds fixtures
- * through the engine (untimed), measures raw-driver baselines on the same rows, then runs each
- * workload (mkdirs, create, getFileInfo 6-deep, listStatus of 1000, rename, delete) at 1 and 16
- * concurrent callers for a fixed time after a warm-up, and reports ops/s and p50/p99 latency
- * next to the matching baseline. A memory phase first builds an N-inode namespace and reads RSS.
- *
- * Data-path suite (`data`, see `data-bench.ts`): GETFILESTATUS vs a bare `node:http` server,
- * 4 KiB files inline vs through DataNodes vs empty creates, a large file written and read at
- * replication 1 and 3 vs `dd` and a bare loopback stream, with the server's peak RSS.
- *
- * Cluster suite (`cluster`, see `cluster-bench.ts`): the Spotify mix (`spotify-mix.ts`) over
- * WebHDFS from load processes (`cluster-load.ts`) against 1 and 2 `hops namenode` processes on
- * a fresh PostgreSQL database, read-only vs 20 % writes (full run: also the mix as published),
- * then kill -9 of a NameNode under load, with raw `pg` and bare `node:http` baselines.
+ * Suites (`--suite`, default all):
+ * - `meta`: each metadata operation alone (`meta-bench.ts`: mkdirs, create, create+addBlock+
+ *   complete, getFileInfo of a file and of a directory, open, listStatus, setPermission,
+ *   setOwner, setReplication, append, rename, delete) in process on SQLite (temp file) and
+ *   PostgreSQL (fresh database), at each caller count, next to raw-driver baselines on the same
+ *   rows (`baselines.ts`) and the local kernel filesystem's mkdir/stat/rename/chmod on the same
+ *   disk. A memory phase first builds an N-inode namespace and reads RSS (`memory.ts`).
+ * - `mix`: the Spotify mix and the 20 %-write mix in process on both engines
+ *   (`engine-mix.ts`), on a copy of a stored namespace (`dataset.ts`).
+ * - `sweep`: the Spotify mix over WebHDFS against `hops up` from load processes at 1, 16, 64,
+ *   256 and 1000 clients, next to a bare `node:http` server at the same clients
+ *   (`sweep-bench.ts`).
+ * - `capacity`: bytes per inode in each database and read throughput at each namespace size
+ *   (`capacity.ts`; stored datasets, built once and resumable, never timed).
+ * - `data`: the data path over WebHDFS (`data-bench.ts`) vs bare HTTP, `dd` and a bare stream.
+ * - `cluster`: the Spotify mix over WebHDFS against 1 and 2 `hops namenode` processes on
+ *   PostgreSQL, and kill -9 failover (`cluster-bench.ts`).
  *
  * Flags:
- * - `--suite meta,data,cluster`: which suites (default all three).
- * - `--quick`: 1 s per run (0.3 s warm-up), 20 000-inode memory phase, 256 MiB transfers, a
- *   3 200-file cluster namespace, 2.5 s cluster runs and 3 kills; all suites in about 2.5
- *   minutes.
+ * - `--quick`: short runs everywhere (about 1.5 minutes in all on 2 cores): 0.3 s per meta
+ *   run, no memory phase, a 3 200-file mix namespace, a 1/16/64-client sweep, capacity at 10 000
+ *   and 100 000 files, 1 round of 128 MiB data-path transfers, 1.5 s cluster runs and 2 kills.
  * - `--engines sqlite,postgres`: which engines (default both).
- * - `--inodes N`: memory-phase namespace size (default 100 000, quick 20 000; 0 skips it).
- *   `--inodes 1000000` measures the 1 M-inode target directly (several minutes of building).
- * - `--duration S`, `--warmup S`: seconds per measured run and warm-up (default 3 and 0.5).
- * - `--callers 1,16`: caller counts. `--workloads create,getFileInfo`: a subset (for profiling,
- *   e.g. `node --cpu-prof --import tsx bench/main.ts --engines sqlite --workloads getFileInfo`).
- * - `--data-mib N`: size of the large file (default 1024, quick 256).
- * - `--data-conns N`: keep-alive connections of the data-path request rates (default 16; the
- *   2-core hosts this runs on saturate well before more).
- * - `--data-duration S`: seconds per data-path rate run (default 3, quick 1; warm-up 0.5 / 0.3).
- * - `--cluster-duration S`: seconds per measured cluster run (default 10, quick 2.5; warm-up 2 /
- *   1). `--cluster-kills N`: NameNode kills in the failover phase (default 6, quick 3; 0 skips).
- * - `--cluster-clients P`, `--cluster-conns C`: load processes and keep-alive callers in each
- *   (default 2 × 16).
- * - `--profile-cluster DIR`: the cluster suite's NameNodes and DataNode under `--cpu-prof`
- *   (with `--cluster-kills 0`, one profile per process; summarise each as below).
- * - `--profile-server DIR`: run the data suite's cluster process under `--cpu-prof`, profiles written to DIR
- *   (summarise with `npx tsx bench/profile-summary.ts DIR`: the largest profile there is the
- *   main thread's; tsx's loader thread writes a small one beside it).
+ * - `--inodes N`: memory-phase namespace size (default 100 000, quick 0: skipped).
+ * - `--duration S`, `--warmup S`: seconds per measured meta/mix run and warm-up (default 3 and
+ *   0.5; quick 0.3 and 0.1).
+ * - `--callers 1,16`: caller counts of the meta and mix suites. `--workloads create,getFileInfo`:
+ *   a subset (for profiling, e.g. `node --cpu-prof --import tsx bench/main.ts --engines sqlite
+ *   --workloads getFileInfo`).
+ * - `--mix-files N`: shared files of the mix and sweep namespace (default 32 000, quick 3 200).
+ * - `--sweep 1,16,64,256,1000`: client counts (quick 1,16,64); `--sweep-processes P` (default 4,
+ *   quick 2); `--sweep-mixes spotify,read-only,write-20` (default spotify); `--sweep-duration S`
+ *   (default 5, quick 1).
+ * - `--capacity 100000,1000000`: namespace sizes in shared files for the capacity phase (default
+ *   100 000 and 1 000 000; quick 10 000 and 100 000; `--capacity 10000000` builds 10 M, which
+ *   takes a while once and is then reused). `--capacity-duration S` (default 3, quick 0.5).
+ * - `--data-mib N`, `--data-conns N`, `--data-duration S`, `--profile-server DIR`: the data suite
+ *   (see `data-bench.ts`).
+ * - `--cluster-duration S`, `--cluster-kills N`, `--cluster-clients P`, `--cluster-conns C`,
+ *   `--profile-cluster DIR`: the cluster suite (see `cluster-bench.ts`).
  *
- * Prints Markdown on stdout (progress on stderr) and writes
- * `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-cluster-…json`).
- * Target verdicts are informational; the exit status is 0 unless the benchmark itself fails.
+ * Stored datasets live in `bench/.datasets/` (SQLite) and `hops_bench_ds_*` databases
+ * (PostgreSQL); delete them to rebuild. Target verdicts are informational; the exit status is 0
+ * unless the benchmark itself fails.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -56,28 +58,44 @@ import { parseArgs } from 'node:util'
 import { openMetaEngine } from '../src/meta/open-meta-engine.js'
 import type { SqlMetaEngine } from '../src/meta/sql/sql-meta-engine.js'
 import { createTestDatabase } from '../test/support/postgres.js'
-import { postgresBaselines, sqliteBaselines } from './baselines.js'
+import { kernelFsBaselines, postgresBaselines, sqliteBaselines } from './baselines.js'
 import type { BaselineResult } from './baselines.js'
 import { runClusterBench } from './cluster-bench.js'
 import type { ClusterMixName, ClusterOptions, ClusterReport } from './cluster-bench.js'
+import { runCapacity } from './capacity.js'
+import type { CapacityResult } from './capacity.js'
 import { runDataBench } from './data-bench.js'
 import type { DataOptions, DataReport } from './data-bench.js'
 import { buildFixtures, runWorkloads, WORKLOADS } from './meta-bench.js'
 import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
+import { copyDataset, ensureDataset, namespaceForFiles } from './dataset.js'
+import type { Dataset } from './dataset.js'
+import { MixState, runEngineMix } from './engine-mix.js'
+import type { EngineMixResult } from './engine-mix.js'
 import { forceGc, measureMemory } from './memory.js'
 import type { MemoryResult } from './memory.js'
 import { hostInfo, renderMarkdown, writeJson } from './report.js'
 import type { BenchReport } from './report.js'
+import { SPOTIFY_MIX, withWritePercent } from './spotify-mix.js'
+import { runSweep } from './sweep-bench.js'
+import type { SweepOptions, SweepReport } from './sweep-bench.js'
 
 /** The engine's default hint-cache bound, passed explicitly so the memory phase knows it. */
 const HINT_CACHE_ENTRIES = 200_000
 
-const USAGE = `usage: npm run bench -- [--quick] [--suite meta,data,cluster] [--engines sqlite,postgres]
-       [--inodes N] [--duration S] [--warmup S] [--callers 1,16] [--workloads mkdirs,create,...]
+const USAGE = `usage: npm run bench -- [--quick] [--suite meta,mix,sweep,capacity,data,cluster]
+       [--engines sqlite,postgres] [--inodes N] [--duration S] [--warmup S] [--callers 1,16]
+       [--workloads mkdirs,create,...] [--mix-files N] [--sweep 1,16,64,256,1000]
+       [--sweep-processes P] [--sweep-mixes spotify,...] [--sweep-duration S]
+       [--capacity 100000,1000000] [--capacity-duration S]
        [--data-mib N] [--data-conns N] [--data-duration S] [--profile-server DIR]
        [--cluster-duration S] [--cluster-kills N] [--cluster-clients P] [--cluster-conns C]
        [--profile-cluster DIR]
-  suites: meta, data, cluster (default: all)`
+  suites: meta, mix, sweep, capacity, data, cluster (default: all)`
+
+function fmtRate(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
+}
 
 function log(line: string): void {
   process.stderr.write(line + '\n')
@@ -90,7 +108,21 @@ function list(value: string): string[] {
     .filter((s) => s !== '')
 }
 
-const SUITES = ['meta', 'data', 'cluster'] as const
+const SUITES = ['meta', 'mix', 'sweep', 'capacity', 'data', 'cluster'] as const
+
+/** The mixes the mix suite runs in process. */
+const ENGINE_MIXES = {
+  spotify: SPOTIFY_MIX,
+  'write-20': withWritePercent(SPOTIFY_MIX, 20),
+} as const
+
+function numbers(value: string, what: string): number[] {
+  return list(value).map((c) => {
+    const n = Number(c)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`bad ${what} '${c}'\n${USAGE}`)
+    return n
+  })
+}
 
 function parseOptions(): {
   quick: boolean
@@ -103,6 +135,9 @@ function parseOptions(): {
   warmupMs: number
   callers: number[]
   workloads: WorkloadName[]
+  mixFiles: number
+  sweep: SweepOptions
+  capacity: { sizes: number[]; durationMs: number; warmupMs: number; callers: number }
 } {
   const { values } = parseArgs({
     options: {
@@ -123,6 +158,13 @@ function parseOptions(): {
       'cluster-clients': { type: 'string' },
       'cluster-conns': { type: 'string' },
       'profile-cluster': { type: 'string' },
+      'mix-files': { type: 'string' },
+      sweep: { type: 'string' },
+      'sweep-processes': { type: 'string' },
+      'sweep-mixes': { type: 'string', default: 'spotify' },
+      'sweep-duration': { type: 'string' },
+      capacity: { type: 'string' },
+      'capacity-duration': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -146,10 +188,11 @@ function parseOptions(): {
     if (!Number.isFinite(n) || n < 0) throw new Error(`bad ${what} '${v}'\n${USAGE}`)
     return n
   }
-  const callers = list(values.callers).map((c) => {
-    const n = Number(c)
-    if (!Number.isInteger(n) || n < 1) throw new Error(`bad caller count '${c}'\n${USAGE}`)
-    return n
+  const callers = numbers(values.callers, 'caller count')
+  const sweepMixes = list(values['sweep-mixes']).map((m) => {
+    if (m !== 'spotify' && m !== 'read-only' && m !== 'write-20')
+      throw new Error(`unknown sweep mix '${m}'\n${USAGE}`)
+    return m
   })
   const suites = list(values.suite).map((x) => {
     if (!(SUITES as readonly string[]).includes(x))
@@ -163,6 +206,8 @@ function parseOptions(): {
     if (!Number.isInteger(n) || n < min) throw new Error(`bad --${name}\n${USAGE}`)
     return n
   }
+  const sweepSeconds = num(values['sweep-duration'], quick ? 1 : 5, '--sweep-duration')
+  const capacitySeconds = num(values['capacity-duration'], quick ? 0.5 : 3, '--capacity-duration')
   const mixes: ClusterMixName[] = quick
     ? ['read-only', 'write-20']
     : ['read-only', 'spotify', 'write-20']
@@ -171,20 +216,20 @@ function parseOptions(): {
     suites,
     data: {
       bigBytes:
-        Math.max(1, Math.floor(num(values['data-mib'], quick ? 256 : 1024, '--data-mib'))) *
+        Math.max(1, Math.floor(num(values['data-mib'], quick ? 128 : 1024, '--data-mib'))) *
         2 ** 20,
       callers: conns,
-      durationMs: num(values['data-duration'], quick ? 1 : 3, '--data-duration') * 1000,
-      warmupMs: (quick ? 0.3 : 0.5) * 1000,
-      rounds: 2,
+      durationMs: num(values['data-duration'], quick ? 0.5 : 3, '--data-duration') * 1000,
+      warmupMs: (quick ? 0.2 : 0.5) * 1000,
+      rounds: quick ? 1 : 2,
       profileDir: values['profile-server'],
     },
     cluster: {
-      durationMs: num(values['cluster-duration'], quick ? 2.5 : 10, '--cluster-duration') * 1000,
-      warmupMs: (quick ? 1 : 2) * 1000,
+      durationMs: num(values['cluster-duration'], quick ? 1.5 : 10, '--cluster-duration') * 1000,
+      warmupMs: (quick ? 0.5 : 2) * 1000,
       processes: count('cluster-clients', 2, 1),
       connections: count('cluster-conns', 16, 1),
-      kills: count('cluster-kills', quick ? 3 : 6, 0),
+      kills: count('cluster-kills', quick ? 2 : 6, 0),
       mixes,
       // 2 000 directories × 16 files (quick: 400 × 8), 64 own files per caller.
       top: quick ? 20 : 50,
@@ -196,9 +241,26 @@ function parseOptions(): {
     engines,
     workloads,
     callers,
-    inodes: Math.floor(num(values.inodes, quick ? 20_000 : 100_000, '--inodes')),
-    durationMs: num(values.duration, quick ? 1 : 3, '--duration') * 1000,
-    warmupMs: num(values.warmup, quick ? 0.3 : 0.5, '--warmup') * 1000,
+    inodes: Math.floor(num(values.inodes, quick ? 0 : 100_000, '--inodes')),
+    durationMs: num(values.duration, quick ? 0.3 : 3, '--duration') * 1000,
+    warmupMs: num(values.warmup, quick ? 0.1 : 0.5, '--warmup') * 1000,
+    mixFiles: count('mix-files', quick ? 3200 : 32_000, 16),
+    sweep: {
+      clients: numbers(values.sweep ?? (quick ? '1,16,64' : '1,16,64,256,1000'), 'client count'),
+      processes: count('sweep-processes', quick ? 2 : 4, 1),
+      mixes: sweepMixes,
+      durationMs: sweepSeconds * 1000,
+      warmupMs: (quick ? 0.4 : 2) * 1000,
+    },
+    capacity: {
+      sizes: numbers(
+        values.capacity ?? (quick ? '10000,100000' : '100000,1000000'),
+        'capacity size',
+      ),
+      durationMs: capacitySeconds * 1000,
+      warmupMs: (quick ? 0.2 : 1) * 1000,
+      callers: 16,
+    },
   }
 }
 
@@ -242,6 +304,9 @@ async function main(): Promise<void> {
   let memory: MemoryResult | undefined
   let data: DataReport | undefined
   let cluster: ClusterReport | undefined
+  let sweep: SweepReport | undefined
+  const mixes: EngineMixResult[] = []
+  let capacity: CapacityResult[] | undefined
   const meta = opts.suites.includes('meta')
 
   if (meta && opts.inodes > 0) {
@@ -284,6 +349,71 @@ async function main(): Promise<void> {
     }
   }
 
+  if (meta) {
+    log('kernel filesystem baselines')
+    baselines.push(...(await kernelFsBaselines(scratch, opts.callers, timing, log)))
+  }
+
+  const mixNs = namespaceForFiles(opts.mixFiles)
+  const datasets = new Map<EngineKind, Dataset>()
+  const dataset = async (kind: EngineKind): Promise<Dataset> => {
+    let ds = datasets.get(kind)
+    if (ds === undefined) {
+      ds = await ensureDataset(kind, mixNs, log)
+      datasets.set(kind, ds)
+    }
+    return ds
+  }
+  for (const kind of opts.suites.includes('mix') ? opts.engines : []) {
+    log(`mix: ${kind}, in process`)
+    const ds = await dataset(kind)
+    const copy = await copyDataset(ds, scratch, `mix_${kind}`)
+    const engine = await openMetaEngine(copy.url, {
+      hintCacheSize: HINT_CACHE_ENTRIES,
+      ...(kind === 'postgres' ? { poolSize: 16 } : {}),
+    })
+    try {
+      const state = new MixState(mixNs)
+      let run = 0
+      for (const [name, mix] of Object.entries(ENGINE_MIXES)) {
+        for (const callers of opts.callers) {
+          const r = await runEngineMix(
+            engine,
+            kind,
+            name,
+            mix,
+            state,
+            { ...timing, callers },
+            `m${run++}`,
+            ds.inodes,
+          )
+          mixes.push(r)
+          log(
+            `  ${kind} ${name} x${callers}: ${fmtRate(r.opsPerSec)} ops/s, p50 ${r.p50Ms.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(3)} ms, p999 ${r.p999Ms.toFixed(3)} ms` +
+              (r.errors > 0 ? `, ${r.errors} errors (${r.firstError})` : ''),
+          )
+        }
+      }
+    } finally {
+      await engine.close()
+      await copy.dispose()
+    }
+  }
+
+  if (opts.suites.includes('sweep'))
+    sweep = await runSweep(opts.sweep, await dataset('sqlite'), scratch, log)
+
+  if (opts.suites.includes('capacity')) {
+    log(`capacity: ${opts.capacity.sizes.join(', ')} shared files`)
+    capacity = await runCapacity(
+      opts.engines,
+      opts.capacity.sizes,
+      opts.capacity,
+      HINT_CACHE_ENTRIES,
+      log,
+    )
+  }
+
   if (opts.suites.includes('data')) data = await runDataBench(opts.data, scratch, log)
   if (opts.suites.includes('cluster')) cluster = await runClusterBench(opts.cluster, log)
 
@@ -297,10 +427,19 @@ async function main(): Promise<void> {
     suites: opts.suites,
     data,
     cluster,
+    mixes,
+    sweep,
+    capacity,
   }
-  process.stdout.write(renderMarkdown(report))
-  const file = writeJson(report, join(dirname(fileURLToPath(import.meta.url)), 'results'))
+  const markdown = renderMarkdown(report)
+  process.stdout.write(markdown)
+  const { file, charts } = writeJson(
+    report,
+    join(dirname(fileURLToPath(import.meta.url)), 'results'),
+    markdown,
+  )
   log(`results written to ${file}`)
+  for (const c of charts) log(`chart: ${c}`)
 }
 
 main().then(

@@ -1,9 +1,16 @@
 /**
  * @module
- * Metadata-engine workloads: namespace fixtures (built untimed, through the engine itself) and
- * the timed operations — mkdirs, create, getFileInfo on 6-deep paths, listStatus of a
- * 1000-entry directory, rename and delete — at each requested number of concurrent callers.
+ * Metadata-engine workloads, each operation alone (NNThroughputBenchmark's shape): namespace
+ * fixtures (built untimed, through the engine itself) and the timed operations at each requested
+ * number of concurrent callers — mkdirs; create (the create transaction alone, as the
+ * `create`+`complete` benchmarks of HDFS count it without the close); createFile (create,
+ * addBlock, the DataNode's blockReceived, complete: a one-block file end to end, four
+ * transactions); getFileInfo of 6-deep files and of directories; open (getBlockLocations of a
+ * one-block file with a live replica); listStatus of a 1000-entry directory; setPermission,
+ * setOwner and setReplication of files; append (append + complete, no new bytes); rename; and
+ * delete (of the files create made).
  */
+import { randomUUID } from 'node:crypto'
 import type { CallerContext, InodeRecord } from '../src/meta/meta-engine.js'
 import type { SqlMetaEngine } from '../src/meta/sql/sql-meta-engine.js'
 import { forEachConcurrent, runTimed } from './timed-loop.js'
@@ -16,8 +23,15 @@ export const CTX: CallerContext = { user: 'hdfs' }
 export const WORKLOADS = [
   'mkdirs',
   'create',
+  'createFile',
   'getFileInfo',
+  'getFileInfoDir',
+  'open',
   'listStatus',
+  'setPermission',
+  'setOwner',
+  'setReplication',
+  'append',
   'rename',
   'delete',
 ] as const
@@ -51,6 +65,12 @@ export interface Fixtures {
   /** The 1000-entry directory listed by listStatus, and its inode id. */
   readonly listDir: string
   readonly listDirId: number
+  /** The directories holding the deep files (`/gfi/aN/bN/cN/dN`), shuffled. */
+  readonly deepDirs: readonly string[]
+  /** Closed one-block files whose block has a finalized replica on {@link datanodeUuid}. */
+  readonly blockFiles: readonly string[]
+  /** A DataNode registered in the engine (no process behind it: the benchmark reports for it). */
+  readonly datanodeUuid: string
 }
 
 /** Fan-out of each directory level of the getFileInfo tree (4 levels) and files per leaf. */
@@ -59,6 +79,9 @@ const FILES_PER_LEAF = 8
 /** Entries of the listStatus directory. */
 export const LIST_ENTRIES = 1000
 const SETUP_CONCURRENCY = 16
+/** One-block files opened by the open workload, and the bytes of each block. */
+const BLOCK_FILES = 256
+const BLOCK_BYTES = 1024
 
 /** Builds the getFileInfo tree and the listStatus directory (untimed). */
 export async function buildFixtures(engine: SqlMetaEngine): Promise<Fixtures> {
@@ -94,7 +117,44 @@ export async function buildFixtures(engine: SqlMetaEngine): Promise<Fixtures> {
     ),
   )
   const listDirId = (await engine.getFileInfo(listDir, CTX)).inodeId
-  return { deepFiles: files, deepChains, listDir, listDirId }
+  const deepDirs = [...level]
+  shuffle(deepDirs)
+
+  const datanodeUuid = randomUUID()
+  await engine.registerDatanode({
+    datanodeUuid,
+    httpAddress: 'http://127.0.0.1:1',
+    hostname: 'bench-datanode',
+    capacityBytes: 2 ** 40,
+  })
+  await engine.mkdirs({ path: '/open' }, CTX)
+  const blockFiles = Array.from({ length: BLOCK_FILES }, (_, i) => `/open/f${i}`)
+  await forEachConcurrent(BLOCK_FILES, SETUP_CONCURRENCY, (i) =>
+    writeOneBlockFile(engine, datanodeUuid, blockFiles[i]!, `setup-${i % 16}`),
+  )
+  return { deepFiles: files, deepChains, listDir, listDirId, deepDirs, blockFiles, datanodeUuid }
+}
+
+/**
+ * A one-block file as a writer and its DataNode make it: create, addBlock, the DataNode's
+ * blockReceived (before it acknowledges the write), complete with the block's length.
+ */
+export async function writeOneBlockFile(
+  engine: SqlMetaEngine,
+  datanodeUuid: string,
+  path: string,
+  clientName: string,
+): Promise<void> {
+  await engine.create({ path, clientName }, CTX)
+  const block = await engine.addBlock({ path, clientName }, CTX)
+  await engine.blockReceived({
+    datanodeUuid,
+    received: [{ blockId: block.blockId, genStamp: block.genStamp, numBytes: BLOCK_BYTES }],
+    deleted: [],
+  })
+  const last = { blockId: block.blockId, numBytes: BLOCK_BYTES }
+  if (!(await engine.complete({ path, clientName, last }, CTX)))
+    throw new Error(`complete ${path}: not yet complete`)
 }
 
 async function chainIds(engine: SqlMetaEngine, path: string): Promise<number[]> {
@@ -184,11 +244,75 @@ async function runOne(
         counts[k] = seq + 1
       })
     }
+    case 'createFile':
+      await perCallerDirs(engine, base, callers)
+      return runTimed(options, async (k, seq) => {
+        await writeOneBlockFile(engine, fx.datanodeUuid, `${base}/w${k}/f${seq}`, `bench-${k}`)
+      })
     case 'getFileInfo': {
       const files = fx.deepFiles
       const stride = Math.floor(files.length / callers)
       return runTimed(options, async (k, seq) => {
         await engine.getFileInfo(files[(k * stride + seq) % files.length]!.path, CTX)
+      })
+    }
+    case 'getFileInfoDir': {
+      const dirs = fx.deepDirs
+      const stride = Math.max(1, Math.floor(dirs.length / callers))
+      return runTimed(options, async (k, seq) => {
+        const rec = await engine.getFileInfo(dirs[(k * stride + seq) % dirs.length]!, CTX)
+        if (rec.type !== 'DIRECTORY') throw new Error(`${rec.name} is not a directory`)
+      })
+    }
+    case 'open': {
+      const files = fx.blockFiles
+      const stride = Math.max(1, Math.floor(files.length / callers))
+      return runTimed(options, async (k, seq) => {
+        const path = files[(k * stride + seq) % files.length]!
+        const loc = await engine.getBlockLocations({ path, offset: 0, length: 2 ** 30 }, CTX)
+        if (loc.blocks.length !== 1 || loc.blocks[0]!.datanodes.length !== 1)
+          throw new Error(`${path}: ${loc.blocks.length} blocks, expected 1 with 1 replica`)
+      })
+    }
+    case 'setPermission': {
+      const files = fx.deepFiles
+      const stride = Math.floor(files.length / callers)
+      return runTimed(options, async (k, seq) => {
+        const f = files[(k * stride + seq) % files.length]!
+        await engine.setPermission(f.path, seq % 2 === 0 ? 0o640 : 0o644, CTX)
+      })
+    }
+    case 'setOwner': {
+      const files = fx.deepFiles
+      const stride = Math.floor(files.length / callers)
+      return runTimed(options, async (k, seq) => {
+        const f = files[(k * stride + seq) % files.length]!
+        await engine.setOwner(f.path, 'hdfs', seq % 2 === 0 ? 'bench' : 'supergroup', CTX)
+      })
+    }
+    case 'setReplication': {
+      const files = fx.deepFiles
+      const stride = Math.floor(files.length / callers)
+      return runTimed(options, async (k, seq) => {
+        const f = files[(k * stride + seq) % files.length]!
+        if (!(await engine.setReplication(f.path, seq % 2 === 0 ? 2 : 3, CTX)))
+          throw new Error(`setReplication ${f.path} refused`)
+      })
+    }
+    case 'append': {
+      // Each caller reopens its own closed, empty file and closes it again.
+      await perCallerDirs(engine, base, callers)
+      for (let k = 0; k < callers; k++) {
+        const path = `${base}/w${k}/a`
+        await engine.create({ path, clientName: `bench-${k}` }, CTX)
+        await engine.complete({ path, clientName: `bench-${k}` }, CTX)
+      }
+      return runTimed(options, async (k) => {
+        const path = `${base}/w${k}/a`
+        const clientName = `bench-${k}`
+        await engine.append(path, clientName, CTX)
+        if (!(await engine.complete({ path, clientName }, CTX)))
+          throw new Error(`complete ${path} after append: not complete`)
       })
     }
     case 'listStatus':

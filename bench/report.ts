@@ -18,6 +18,11 @@ import { dataTargetVerdicts, renderDataMarkdown } from './data-report.js'
 import type { EngineKind, WorkloadName, WorkloadResult } from './meta-bench.js'
 import { fmt } from './meta-bench.js'
 import type { MemoryResult } from './memory.js'
+import type { CapacityResult } from './capacity.js'
+import type { EngineMixResult } from './engine-mix.js'
+import { renderCharts } from './report-charts.js'
+import { renderCapacityMarkdown, renderMixMarkdown, renderSweepMarkdown } from './scale-report.js'
+import type { SweepReport } from './sweep-bench.js'
 
 /** Everything one run measured. */
 export interface BenchReport {
@@ -33,6 +38,12 @@ export interface BenchReport {
   readonly data?: DataReport | undefined
   /** The cluster suite's results, when it ran. */
   readonly cluster?: ClusterReport | undefined
+  /** The Spotify mixes in process (mix suite). */
+  readonly mixes?: readonly EngineMixResult[] | undefined
+  /** The concurrency sweep over WebHDFS against `hops up`. */
+  readonly sweep?: SweepReport | undefined
+  /** Bytes per inode and throughput per namespace size. */
+  readonly capacity?: readonly CapacityResult[] | undefined
 }
 
 /** A target of the issue and whether this run met it. */
@@ -47,6 +58,8 @@ function baselineNameFor(workload: WorkloadName, engine: EngineKind): string {
   const sqlite = engine === 'sqlite'
   switch (workload) {
     case 'getFileInfo':
+    case 'getFileInfoDir':
+    case 'open':
       return sqlite ? BASELINE.sqliteByName : BASELINE.pgById
     case 'listStatus':
       return sqlite ? BASELINE.sqliteList : BASELINE.pgList
@@ -70,6 +83,25 @@ export function baselineFor(
       b.engine === r.engine &&
       (r.engine === 'sqlite' || b.callers === r.callers),
   )
+}
+
+/** The local-filesystem operation a workload is compared with, if there is one. */
+const KERNEL_BASELINE: Partial<Record<WorkloadName, string>> = {
+  mkdirs: BASELINE.fsMkdir,
+  getFileInfo: BASELINE.fsStat,
+  getFileInfoDir: BASELINE.fsStatDir,
+  rename: BASELINE.fsRename,
+  setPermission: BASELINE.fsChmod,
+}
+
+/** The kernel-filesystem baseline of a workload at the same number of callers. */
+export function kernelBaselineFor(
+  r: Pick<WorkloadResult, 'workload' | 'callers'>,
+  baselines: readonly BaselineResult[],
+): BaselineResult | undefined {
+  const name = KERNEL_BASELINE[r.workload]
+  if (name === undefined) return undefined
+  return baselines.find((b) => b.name === name && b.engine === 'kernel' && b.callers === r.callers)
 }
 
 function ms(v: number): string {
@@ -151,6 +183,10 @@ export function renderMarkdown(report: BenchReport): string {
   )
   lines.push('')
   if (report.suites.includes('meta')) renderMetaMarkdown(report, lines)
+  if (report.mixes !== undefined && report.mixes.length > 0)
+    lines.push(renderMixMarkdown(report.mixes, report.baselines))
+  if (report.sweep !== undefined) lines.push(renderSweepMarkdown(report.sweep))
+  if (report.capacity !== undefined) lines.push(renderCapacityMarkdown(report.capacity))
   if (report.data !== undefined) lines.push(renderDataMarkdown(report.data))
   if (report.cluster !== undefined) lines.push(renderClusterMarkdown(report.cluster))
   return lines.join('\n')
@@ -160,26 +196,29 @@ function renderMetaMarkdown(report: BenchReport, lines: string[]): void {
   lines.push('## Workloads vs same-run baselines')
   lines.push('')
   lines.push(
-    '| workload | engine | callers | ops/s | p50 ms | p99 ms | baseline | baseline ops/s | ratio |',
+    '| workload | engine | callers | ops/s | p50 ms | p99 ms | p999 ms | DB baseline | baseline ops/s | ÷ DB | kernel fs baseline ops/s | ÷ kernel fs |',
   )
-  lines.push('|---|---|---:|---:|---:|---:|---|---:|---:|')
+  lines.push('|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|')
   for (const r of report.results) {
     const b = baselineFor(r, report.baselines)
+    const k = kernelBaselineFor(r, report.baselines)
     const errs = r.errors > 0 ? ` (${r.errors} errors)` : ''
     lines.push(
-      `| ${r.workload}${errs} | ${r.engine} | ${r.callers} | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${
+      `| ${r.workload}${errs} | ${r.engine} | ${r.callers} | ${fmt(r.opsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.p999Ms)} | ${
         b ? `${b.name}${b.engine === 'postgres' ? ` ×${b.callers}` : ''}` : '–'
-      } | ${b ? fmt(b.opsPerSec) : '–'} | ${b ? (r.opsPerSec / b.opsPerSec).toFixed(2) : '–'} |`,
+      } | ${b ? fmt(b.opsPerSec) : '–'} | ${b ? (r.opsPerSec / b.opsPerSec).toFixed(2) : '–'} | ${
+        k ? `${fmt(k.opsPerSec)} (${k.name.replace('kernel fs ', '')})` : '–'
+      } | ${k ? (r.opsPerSec / k.opsPerSec).toFixed(2) : '–'} |`,
     )
   }
   lines.push('')
   lines.push('## Baselines')
   lines.push('')
-  lines.push('| baseline | engine | callers | ops/s | p50 ms | p99 ms |')
-  lines.push('|---|---|---:|---:|---:|---:|')
+  lines.push('| baseline | engine | callers | ops/s | p50 ms | p99 ms | p999 ms |')
+  lines.push('|---|---|---:|---:|---:|---:|---:|')
   for (const b of report.baselines) {
     lines.push(
-      `| ${b.name} | ${b.engine} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} |`,
+      `| ${b.name} | ${b.engine} | ${b.callers} | ${fmt(b.opsPerSec)} | ${ms(b.p50Ms)} | ${ms(b.p99Ms)} | ${ms(b.p999Ms)} |`,
     )
   }
   lines.push('')
@@ -206,15 +245,27 @@ function renderMetaMarkdown(report: BenchReport, lines: string[]): void {
 }
 
 /**
- * Writes the report as `bench/results/<suites>-<timestamp>.json` (e.g. `meta-data-…`), with the
- * verdicts of each suite that ran; returns the path.
+ * Writes the report as `bench/results/<run>.json` (`<run>` is `<suites>-<timestamp>`), with the
+ * verdicts of each suite that ran, and `bench/results/<run>/`: `report.md` (the Markdown) and
+ * the SVG charts. Returns the JSON's path and the charts' paths.
  */
-export function writeJson(report: BenchReport, dir: string): string {
+export function writeJson(
+  report: BenchReport,
+  dir: string,
+  markdown: string,
+): { file: string; charts: string[] } {
   mkdirSync(dir, { recursive: true })
-  const file = join(
-    dir,
-    `${report.suites.join('-')}-${report.startedAt.replace(/[:.]/g, '-')}.json`,
-  )
+  const run = `${report.suites.join('-')}-${report.startedAt.replace(/[:.]/g, '-')}`
+  const file = join(dir, `${run}.json`)
+  const runDir = join(dir, run)
+  mkdirSync(runDir, { recursive: true })
+  writeFileSync(join(runDir, 'report.md'), markdown)
+  const charts: string[] = []
+  for (const [name, svg] of renderCharts(report)) {
+    const path = join(runDir, name)
+    writeFileSync(path, svg)
+    charts.push(path)
+  }
   const targets = report.suites.includes('meta') ? targetVerdicts(report) : undefined
   const dataTargets = report.data !== undefined ? dataTargetVerdicts(report.data) : undefined
   const clusterTargets =
@@ -223,7 +274,7 @@ export function writeJson(report: BenchReport, dir: string): string {
     file,
     JSON.stringify({ ...report, targets, dataTargets, clusterTargets }, null, 2) + '\n',
   )
-  return file
+  return { file, charts }
 }
 
 /** Host facts for the report. */

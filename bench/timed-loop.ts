@@ -15,6 +15,12 @@ export interface Measurement {
   readonly opsPerSec: number
   readonly p50Ms: number
   readonly p99Ms: number
+  readonly p999Ms: number
+  /**
+   * The latency distribution, compact: the latency (ms) at each probability of
+   * {@link CDF_LEVELS}, for the latency-CDF charts.
+   */
+  readonly cdfMs: readonly number[]
   /** Operations that threw (they are not counted in `ops`). */
   readonly errors: number
   /** Message of the first error, if any. */
@@ -97,6 +103,15 @@ export function runSync(
   return summarize(latencies, Math.max(lastDone - measureFrom, 1e-3), 0, undefined)
 }
 
+/**
+ * Probabilities at which {@link Measurement.cdfMs} samples the latency distribution: dense in
+ * the tail, where latency CDFs are read.
+ */
+export const CDF_LEVELS: readonly number[] = [
+  0.001, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
+  0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1,
+]
+
 /** Ops/s and percentiles (nearest rank) from raw latencies. */
 export function summarize(
   latencies: readonly number[],
@@ -111,6 +126,8 @@ export function summarize(
     opsPerSec: (sorted.length * 1000) / elapsedMs,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
+    p999Ms: percentile(sorted, 0.999),
+    cdfMs: CDF_LEVELS.map((q) => Math.round(percentile(sorted, q) * 1e4) / 1e4),
     errors,
     firstError,
   }
