@@ -5,19 +5,22 @@
  * once, resumable, never timed here), reads the database's size (SQLite: page_count × page_size
  * after a checkpoint; PostgreSQL: `pg_database_size`, and `pg_total_relation_size('inodes')` for
  * the inodes table with its indexes), then opens an engine on it (hint cache at its default
- * bound) and runs two read-only workloads on it: getFileInfo of files picked uniformly over the
+ * bound), warms it with one getFileInfo of every directory (untimed: the steady state of a
+ * NameNode that has served the namespace a while, whose cache holds the directories but not
+ * every file), and runs two read-only workloads: getFileInfo of files picked uniformly over the
  * whole namespace, and the read-only Spotify mix. Only reads run on the stored dataset, so it
  * stays as built.
  */
+import { performance } from 'node:perf_hooks'
 import { openMetaEngine } from '../src/meta/open-meta-engine.js'
-import { fileCount, filePath } from './cluster-namespace.js'
+import { dirCount, dirPath, fileCount, filePath } from './cluster-namespace.js'
 import { datasetSize, ensureDataset, namespaceForFiles } from './dataset.js'
 import type { DatasetSize } from './dataset.js'
 import { MixState, runEngineMix } from './engine-mix.js'
 import type { EngineKind } from './meta-bench.js'
 import { CTX, fmt } from './meta-bench.js'
 import { seededRandom, SPOTIFY_MIX, withWritePercent } from './spotify-mix.js'
-import { runTimed } from './timed-loop.js'
+import { forEachConcurrent, runTimed } from './timed-loop.js'
 import type { LoopOptions, Measurement } from './timed-loop.js'
 
 /** One engine at one namespace size. */
@@ -30,6 +33,8 @@ export interface CapacityResult extends DatasetSize {
   readonly bytesPerInode: number
   readonly tableBytesPerInode: number
   readonly callers: number
+  /** Seconds the untimed warm-up (getFileInfo of every directory) took. */
+  readonly warmSeconds: number
   /** getFileInfo of uniformly random files. */
   readonly getFileInfo: Measurement
   /** The read-only Spotify mix. */
@@ -52,6 +57,9 @@ export async function runCapacity(
       const size = await datasetSize(ds)
       const engine = await openMetaEngine(ds.url, { hintCacheSize, poolSize: 16 })
       try {
+        const t0 = performance.now()
+        await forEachConcurrent(dirCount(ns), 16, (i) => engine.getFileInfo(dirPath(ns, i), CTX))
+        const warmSeconds = (performance.now() - t0) / 1000
         const random = seededRandom(files)
         const n = fileCount(ns)
         const getFileInfo = await runTimed(timing, async () => {
@@ -76,12 +84,13 @@ export async function runCapacity(
           bytesPerInode: size.databaseBytes / size.inodes,
           tableBytesPerInode: size.inodesTableBytes / size.inodes,
           callers: timing.callers,
+          warmSeconds,
           getFileInfo,
           readMix,
         }
         out.push(r)
         log(
-          `  ${kind} ${fmt(size.inodes)} inodes${ds.reused ? ' (stored dataset reused)' : `, built in ${ds.buildSeconds.toFixed(1)} s`}: ${fmt(r.bytesPerInode)} B/inode (inodes table ${fmt(r.tableBytesPerInode)}), getFileInfo ${fmt(getFileInfo.opsPerSec)}/s, read-only mix ${fmt(readMix.opsPerSec)}/s ×${timing.callers}`,
+          `  ${kind} ${fmt(size.inodes)} inodes${ds.reused ? ' (stored dataset reused)' : `, built in ${ds.buildSeconds.toFixed(1)} s`}, warmed in ${warmSeconds.toFixed(1)} s: ${fmt(r.bytesPerInode)} B/inode (inodes table ${fmt(r.tableBytesPerInode)}), getFileInfo ${fmt(getFileInfo.opsPerSec)}/s, read-only mix ${fmt(readMix.opsPerSec)}/s ×${timing.callers}`,
         )
       } finally {
         await engine.close()

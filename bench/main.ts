@@ -97,8 +97,12 @@ function fmtRate(n: number): string {
   return Math.round(n).toLocaleString('en-US')
 }
 
+const STARTED_MS = Date.now()
+
+/** Progress on stderr; section lines (not indented) carry the seconds since the start. */
 function log(line: string): void {
-  process.stderr.write(line + '\n')
+  const at = line.startsWith(' ') ? '' : `[${((Date.now() - STARTED_MS) / 1000).toFixed(1)} s] `
+  process.stderr.write(at + line + '\n')
 }
 
 function list(value: string): string[] {
@@ -169,7 +173,7 @@ function parseOptions(): {
     },
   })
   if (values.help) {
-    log(USAGE)
+    process.stderr.write(USAGE + '\n')
     process.exit(0)
   }
   const quick = values.quick
